@@ -1,0 +1,130 @@
+#include "capture.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static bool apply_filter(pcap_t *p, const char *name, const char *filter)
+{
+    if (filter == NULL || filter[0] == '\0')
+        return true;
+    struct bpf_program prog;
+    if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        fprintf(stderr, "certsensor: %s: invalid filter expression \"%s\": %s\n", name, filter,
+                pcap_geterr(p));
+        return false;
+    }
+    bool ok = pcap_setfilter(p, &prog) == 0;
+    if (!ok)
+        fprintf(stderr, "certsensor: %s: cannot set filter: %s\n", name, pcap_geterr(p));
+    pcap_freecode(&prog);
+    return ok;
+}
+
+static int64_t ts_of(const struct pcap_pkthdr *h)
+{
+    return (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
+}
+
+bool capture_file(struct cs_sensor *s, const char *path, const char *filter)
+{
+    char err[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, err);
+    if (p == NULL) {
+        fprintf(stderr, "certsensor: %s: byte 0: not a readable pcap or pcapng capture: %s\n",
+                path, err);
+        return false;
+    }
+    bool ok = apply_filter(p, path, filter);
+    int linktype = pcap_datalink(p);
+    unsigned long n = 0;
+    FILE *fp = pcap_file(p);
+    long last_good = fp != NULL ? ftell(fp) : -1;
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc = 0;
+    while (ok && (rc = pcap_next_ex(p, &h, &data)) == 1) {
+        n++;
+        /* pcapng may change link type per interface */
+        linktype = pcap_datalink(p);
+        struct cs_packet pkt = {ts_of(h), linktype, data, h->caplen, h->len};
+        cs_err e = cs_feed(s, &pkt);
+        if (e == CS_ERR_LINKTYPE) {
+            fprintf(stderr, "certsensor: %s: packet %lu: unsupported link type %d (%s)\n", path,
+                    n, linktype, pcap_datalink_val_to_name(linktype) ? pcap_datalink_val_to_name(linktype) : "?");
+            ok = false;
+            break;
+        }
+        if (fp != NULL)
+            last_good = ftell(fp);
+    }
+    if (ok && rc == -1) {
+        if (last_good >= 0)
+            fprintf(stderr, "certsensor: %s: packet %lu at byte offset %ld: %s\n", path, n + 1,
+                    last_good, pcap_geterr(p));
+        else
+            fprintf(stderr, "certsensor: %s: packet %lu: %s\n", path, n + 1, pcap_geterr(p));
+        ok = false;
+    }
+    pcap_close(p);
+    return ok;
+}
+
+struct live_ctx {
+    struct cs_sensor *s;
+    int linktype;
+};
+
+static void live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct live_ctx *c = (struct live_ctx *)(void *)user;
+    struct cs_packet pkt = {ts_of(h), c->linktype, data, h->caplen, h->len};
+    cs_feed(c->s, &pkt);
+}
+
+bool capture_live(struct cs_sensor *s, const char *iface, const char *filter, size_t snaplen,
+                  volatile int *stop)
+{
+    char err[PCAP_ERRBUF_SIZE] = "";
+    pcap_t *p = pcap_create(iface, err);
+    if (p == NULL) {
+        fprintf(stderr, "certsensor: %s: cannot open interface: %s\n", iface, err);
+        return false;
+    }
+    pcap_set_snaplen(p, (int)snaplen);
+    pcap_set_promisc(p, 1);
+    pcap_set_timeout(p, 100);
+    pcap_set_buffer_size(p, 64 * 1024 * 1024);
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        fprintf(stderr, "certsensor: %s: cannot start capture: %s\n", iface, pcap_geterr(p));
+        pcap_close(p);
+        return false;
+    }
+    if (!apply_filter(p, iface, filter)) {
+        pcap_close(p);
+        return false;
+    }
+    struct live_ctx c = {s, pcap_datalink(p)};
+    bool ok = true;
+    while (!*stop) {
+        rc = pcap_dispatch(p, -1, live_cb, (u_char *)(void *)&c);
+        if (rc < 0 && rc != PCAP_ERROR_BREAK) {
+            fprintf(stderr, "certsensor: %s: capture error: %s\n", iface, pcap_geterr(p));
+            ok = false;
+            break;
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        cs_tick(s, (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000);
+    }
+    struct pcap_stat ps;
+    if (pcap_stats(p, &ps) == 0 && (ps.ps_drop || ps.ps_ifdrop))
+        fprintf(stderr, "certsensor: %s: kernel dropped %u packets, interface %u\n", iface,
+                ps.ps_drop, ps.ps_ifdrop);
+    pcap_close(p);
+    return ok;
+}

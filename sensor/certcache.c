@@ -1,0 +1,147 @@
+#include "certcache.h"
+
+#include <openssl/evp.h>
+#include <string.h>
+
+#include "x509.h"
+
+struct cc_entry {
+    uint32_t next; /* chain: index + 1 */
+    uint32_t bucket;
+    uint32_t lprev, lnext; /* recency list: index + 1 */
+    struct cs_cert_info info;
+};
+
+struct cert_cache {
+    struct cs_mem *mem;
+    struct cc_entry **entries; /* allocated on first use */
+    size_t max, count;
+    uint32_t lru_head, lru_tail; /* head = least recently used */
+    uint32_t *buckets;
+    size_t nbuckets;
+};
+
+struct cert_cache *certcache_new(struct cs_mem *mem, size_t max)
+{
+    if (max == 0 || max > UINT32_MAX / 4)
+        return NULL;
+    struct cert_cache *cc = mem_calloc(mem, 1, sizeof *cc);
+    if (cc == NULL)
+        return NULL;
+    cc->mem = mem;
+    cc->max = max;
+    cc->nbuckets = 64;
+    while (cc->nbuckets < max * 2)
+        cc->nbuckets <<= 1;
+    cc->entries = mem_calloc(mem, max, sizeof *cc->entries);
+    cc->buckets = mem_calloc(mem, cc->nbuckets, sizeof *cc->buckets);
+    if (cc->entries == NULL || cc->buckets == NULL) {
+        certcache_free(cc);
+        return NULL;
+    }
+    return cc;
+}
+
+void certcache_free(struct cert_cache *cc)
+{
+    if (cc == NULL)
+        return;
+    if (cc->entries != NULL)
+        for (size_t i = 0; i < cc->max; i++)
+            mem_free(cc->mem, cc->entries[i], sizeof(struct cc_entry));
+    mem_free(cc->mem, cc->entries, cc->max * sizeof *cc->entries);
+    mem_free(cc->mem, cc->buckets, cc->nbuckets * sizeof *cc->buckets);
+    mem_free(cc->mem, cc, sizeof *cc);
+}
+
+static uint32_t bucket_of(const struct cert_cache *cc, const uint8_t sha256[32])
+{
+    uint32_t h;
+    memcpy(&h, sha256, sizeof h); /* SHA-256 output is already uniform */
+    return h & (uint32_t)(cc->nbuckets - 1);
+}
+
+static void lru_unlink(struct cert_cache *cc, uint32_t i1)
+{
+    struct cc_entry *e = cc->entries[i1 - 1];
+    if (e->lprev)
+        cc->entries[e->lprev - 1]->lnext = e->lnext;
+    else
+        cc->lru_head = e->lnext;
+    if (e->lnext)
+        cc->entries[e->lnext - 1]->lprev = e->lprev;
+    else
+        cc->lru_tail = e->lprev;
+    e->lprev = e->lnext = 0;
+}
+
+static void lru_push(struct cert_cache *cc, uint32_t i1)
+{
+    struct cc_entry *e = cc->entries[i1 - 1];
+    e->lnext = 0;
+    e->lprev = cc->lru_tail;
+    if (cc->lru_tail)
+        cc->entries[cc->lru_tail - 1]->lnext = i1;
+    else
+        cc->lru_head = i1;
+    cc->lru_tail = i1;
+}
+
+static void unlink_entry(struct cert_cache *cc, uint32_t i1)
+{
+    struct cc_entry *e = cc->entries[i1 - 1];
+    uint32_t *pp = &cc->buckets[e->bucket];
+    while (*pp) {
+        if (*pp == i1) {
+            *pp = e->next;
+            return;
+        }
+        pp = &cc->entries[*pp - 1]->next;
+    }
+}
+
+const struct cs_cert_info *certcache_get(struct cert_cache *cc, const uint8_t *der, size_t len,
+                                         struct cs_cert_info *scratch, uint64_t *hits,
+                                         uint64_t *misses)
+{
+    uint8_t sha256[32];
+    unsigned int mdlen = 0;
+    if (!EVP_Digest(der, len, sha256, &mdlen, EVP_sha256(), NULL)) {
+        x509_analyse(der, len, scratch);
+        return scratch;
+    }
+    uint32_t b = bucket_of(cc, sha256);
+    for (uint32_t i = cc->buckets[b]; i; i = cc->entries[i - 1]->next) {
+        if (memcmp(cc->entries[i - 1]->info.sha256, sha256, 32) == 0) {
+            (*hits)++;
+            lru_unlink(cc, i);
+            lru_push(cc, i);
+            return &cc->entries[i - 1]->info;
+        }
+    }
+    (*misses)++;
+    size_t slot;
+    struct cc_entry *e;
+    if (cc->count < cc->max) {
+        slot = cc->count;
+        e = mem_calloc(cc->mem, 1, sizeof *e);
+        if (e == NULL) {
+            x509_analyse(der, len, scratch);
+            return scratch;
+        }
+        cc->entries[slot] = e;
+        cc->count++;
+    } else {
+        /* least recently used: never one handed out for the event being built */
+        slot = cc->lru_head - 1;
+        e = cc->entries[slot];
+        unlink_entry(cc, (uint32_t)slot + 1);
+        lru_unlink(cc, (uint32_t)slot + 1);
+    }
+    x509_analyse(der, len, &e->info);
+    e->bucket = b;
+    e->next = cc->buckets[b];
+    cc->buckets[b] = (uint32_t)slot + 1;
+    lru_push(cc, (uint32_t)slot + 1);
+    return &e->info;
+}

@@ -1,0 +1,30 @@
+/* Internal state of a sensor handle (not installed). */
+#ifndef CS_SENSOR_INT_H
+#define CS_SENSOR_INT_H
+
+#include "alloc.h"
+#include "certcache.h"
+#include "certsensor.h"
+#include "flow.h"
+#include "reasm.h"
+
+struct cs_sensor {
+    struct cs_config cfg;
+    struct cs_mem mem;
+    struct flow_table *ft;
+    struct reasm_glob rg;
+    struct cert_cache *cc;
+    struct cs_stats st;
+    int64_t now_us;
+    bool flushed;
+    char err[256];
+    struct cs_tls ev;             /* event being built (reused, no per-event malloc) */
+    struct cs_cert_info scratch;  /* analysis when the cache cannot hold one */
+};
+
+/* deliver an event to the embedder */
+void sensor_emit(struct cs_sensor *s, const struct cs_event *ev);
+/* count and (optionally) report an anomaly */
+void sensor_anomaly(struct cs_sensor *s, uint64_t flow_id, const char *type, const char *detail);
+
+#endif

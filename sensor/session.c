@@ -1,0 +1,532 @@
+#include "session.h"
+
+#include <string.h>
+
+#include "ja.h"
+#include "sensor_int.h"
+#include "tls_handshake.h"
+#include "tls_record.h"
+
+enum dir_mode { DM_PROBE = 0, DM_TLS, DM_NONE };
+
+struct session;
+
+struct sess_dir {
+    struct session *ss;
+    uint8_t dir;
+    enum dir_mode mode;
+    size_t probed;          /* cleartext bytes scanned */
+    bool ccs;
+    bool appdata;           /* protected application data seen */
+    int role_evidence;      /* >0 looks like the server, <0 like the client */
+    bool sent_client_hello, sent_server_hello, sent_hello_done;
+    struct tls_rec_dir rec;
+    uint8_t *cert_msg;      /* owned copy of the Certificate message body */
+    size_t cert_msg_size;
+    struct tls_cert_list certs;
+    bool has_certs;
+};
+
+struct session {
+    struct cs_sensor *s;
+    struct flow *f;
+    struct sess_dir d[2];
+    bool tls;               /* a TLS record stream was found in some direction */
+    bool done;              /* handshake over: the flow can be bypassed */
+    bool emitted;
+    bool cleartext_before;  /* bytes preceded the TLS start (STARTTLS-style) */
+    int alert_dir;
+    uint8_t ch_sid[32];
+    size_t ch_sid_len;
+    struct cs_tls t;
+    char ja3_str[CS_JA3_STR_MAX];
+    char ja3s_str[CS_JA3_STR_MAX];
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void copy_str(char *dst, size_t cap, struct bytes b)
+{
+    size_t n = b.n < cap - 1 ? b.n : cap - 1;
+    if (n > 0)
+        memcpy(dst, b.p, n);
+    dst[n] = '\0';
+}
+
+static void *grow_cb(void *ctx, void *p, size_t old_size, size_t new_size)
+{
+    struct sess_dir *sd = ctx;
+    struct cs_mem *m = &sd->ss->s->mem;
+    if (new_size == 0) {
+        mem_free(m, p, old_size);
+        return NULL;
+    }
+    if (p == NULL)
+        return mem_calloc(m, 1, new_size);
+    return mem_realloc(m, p, old_size, new_size);
+}
+
+static void anomaly_cb(void *ctx, const char *type, enum pr_status st)
+{
+    struct sess_dir *sd = ctx;
+    struct cs_sensor *s = sd->ss->s;
+    if (strcmp(type, "tls.record_malformed") == 0)
+        s->st.tls_records_malformed++;
+    else if (strcmp(type, "tls.handshake_too_large") == 0)
+        s->st.tls_handshake_too_large++;
+    sensor_anomaly(s, sd->ss->f->id, type, pr_status_name(st));
+}
+
+/* ---- orientation ---------------------------------------------------------- */
+
+/* The TLS client is the side that sent ClientHello (or, failing that, the
+ * side whose messages only a client sends); a SYN decides when the
+ * handshake itself does not. */
+static void decide_client(struct session *ss)
+{
+    struct flow *f = ss->f;
+    for (int d = 0; d < 2; d++) {
+        if (ss->d[d].sent_client_hello) {
+            f->client = (uint8_t)d;
+            f->client_known = true;
+            return;
+        }
+        if (ss->d[d].sent_server_hello) {
+            f->client = (uint8_t)!d;
+            f->client_known = true;
+            return;
+        }
+    }
+    if (f->client_known)
+        return;
+    int ev = ss->d[0].role_evidence - ss->d[1].role_evidence;
+    if (ev != 0) {
+        f->client = ev > 0 ? 1 : 0;
+        return;
+    }
+    /* nothing else to go on: the well-known port is the server's */
+    if (f->port[0] < 1024 && f->port[1] >= 1024)
+        f->client = 1;
+    else if (f->port[1] < 1024 && f->port[0] >= 1024)
+        f->client = 0;
+}
+
+static void endpoint_of(const struct flow *f, int side, struct cs_endpoint *ep)
+{
+    ep->family = f->family;
+    memcpy(ep->addr, f->addr[side], 16);
+    ep->port = f->port[side];
+}
+
+/* ---- emission --------------------------------------------------------------- */
+
+static void fill_chain(struct cs_sensor *s, const struct sess_dir *sd, struct cs_cert *out,
+                       size_t *count, bool *truncated)
+{
+    *count = 0;
+    *truncated = false;
+    if (!sd->has_certs)
+        return;
+    size_t n = sd->certs.count < CS_CHAIN_MAX ? sd->certs.count : CS_CHAIN_MAX;
+    for (size_t i = 0; i < n; i++) {
+        const struct bytes *b = &sd->certs.certs[i];
+        out[i].der = b->p;
+        out[i].der_len = b->n;
+        out[i].decrypted = false;
+        out[i].info = certcache_get(s->cc, b->p, b->n, &s->scratch, &s->st.cert_cache_hits,
+                                    &s->st.cert_cache_misses);
+        s->st.certs_seen++;
+        if (!out[i].info->parsed)
+            s->st.certs_unparsed++;
+    }
+    *count = n;
+    *truncated = sd->certs.truncated || sd->certs.total > n;
+    if (*truncated)
+        s->st.tls_chain_truncated++;
+}
+
+static void emit_tls(struct session *ss, const char *state)
+{
+    struct cs_sensor *s = ss->s;
+    struct flow *f = ss->f;
+    if (ss->emitted || !ss->tls)
+        return;
+    ss->emitted = true;
+    decide_client(ss);
+    struct cs_tls *t = &ss->t;
+    int c = f->client, sv = !f->client;
+    t->flow_id = f->id;
+    t->ts_us = s->now_us;
+    t->flow_start_us = f->first_us;
+    t->orientation_from_syn = f->client_from_syn;
+    endpoint_of(f, c, &t->client);
+    endpoint_of(f, sv, &t->server);
+    t->state = state;
+    t->from_proto = NULL;
+    t->ja3_string = t->ja3[0] ? ss->ja3_str : NULL;
+    t->ja3s_string = t->ja3s[0] ? ss->ja3s_str : NULL;
+    if (t->alert_level != 0)
+        t->alert_from_server = ss->alert_dir == sv;
+    fill_chain(s, &ss->d[sv], t->server_certs, &t->server_cert_count, &t->server_chain_truncated);
+    fill_chain(s, &ss->d[c], t->client_certs, &t->client_cert_count, &t->client_chain_truncated);
+    s->st.tls_sessions++;
+    struct cs_event ev = {.type = CS_EVENT_TLS, .u.tls = t};
+    sensor_emit(s, &ev);
+}
+
+static void finish(struct session *ss, const char *state)
+{
+    emit_tls(ss, state);
+    ss->done = true;
+}
+
+/* ---- handshake messages ---------------------------------------------------- */
+
+static void on_client_hello(struct session *ss, struct sess_dir *sd, const uint8_t *b, size_t n)
+{
+    struct cs_tls *t = &ss->t;
+    sd->role_evidence--;
+    if (t->has_client_hello)
+        return; /* the second ClientHello after a HelloRetryRequest */
+    struct tls_client_hello ch;
+    if (tls_parse_client_hello(b, n, &ch) != PR_OK) {
+        ss->s->st.tls_handshake_malformed++;
+        sensor_anomaly(ss->s, ss->f->id, "tls.client_hello_malformed", NULL);
+        return;
+    }
+    sd->sent_client_hello = true;
+    t->has_client_hello = true;
+    t->client_version = ch.max_version;
+    copy_str(t->sni, sizeof t->sni, ch.sni);
+    struct cur c = cur_make(ch.alpn.p, ch.alpn.n);
+    while (!cur_empty(&c) && t->alpn_offered_count < CS_ALPN_MAX) {
+        struct bytes name = cur_bytes(&c, cur_u8(&c));
+        if (c.err)
+            break;
+        copy_str(t->alpn_offered[t->alpn_offered_count++], CS_ALPN_LEN_MAX, name);
+    }
+    ss->ch_sid_len = ch.session_id.n <= sizeof ss->ch_sid ? ch.session_id.n : 0;
+    if (ss->ch_sid_len)
+        memcpy(ss->ch_sid, ch.session_id.p, ss->ch_sid_len);
+    ja3_client(&ch, ss->ja3_str, sizeof ss->ja3_str, t->ja3);
+    ja4_client(&ch, t->ja4);
+    if (!ss->f->client_from_syn) {
+        ss->f->client = sd->dir;
+        ss->f->client_known = true;
+    }
+}
+
+static void on_server_hello(struct session *ss, struct sess_dir *sd, const uint8_t *b, size_t n)
+{
+    struct cs_tls *t = &ss->t;
+    sd->role_evidence++;
+    struct tls_server_hello sh;
+    if (tls_parse_server_hello(b, n, &sh) != PR_OK) {
+        ss->s->st.tls_handshake_malformed++;
+        sensor_anomaly(ss->s, ss->f->id, "tls.server_hello_malformed", NULL);
+        return;
+    }
+    sd->sent_server_hello = true;
+    if (sh.is_hello_retry_request)
+        return; /* a real ServerHello follows the client's second hello */
+    t->has_server_hello = true;
+    t->version = sh.version;
+    t->cipher_suite = sh.cipher_suite;
+    copy_str(t->alpn, sizeof t->alpn, sh.alpn);
+    ja3_server(&sh, ss->ja3s_str, sizeof ss->ja3s_str, t->ja3s);
+    if (!ss->f->client_from_syn) {
+        ss->f->client = (uint8_t)!sd->dir;
+        ss->f->client_known = true;
+    }
+    if (sh.version == 0x0304) {
+        /* RFC 8446 2: everything after ServerHello is encrypted */
+        t->resumed = sh.has_pre_shared_key;
+        t->certs_encrypted = !sh.has_pre_shared_key;
+        finish(ss, "bypassed");
+        return;
+    }
+    if (ss->ch_sid_len > 0 && sh.session_id.n == ss->ch_sid_len &&
+        memcmp(sh.session_id.p, ss->ch_sid, ss->ch_sid_len) == 0)
+        t->resumed = true;
+}
+
+static void on_certificate(struct session *ss, struct sess_dir *sd, const uint8_t *b, size_t n)
+{
+    struct cs_sensor *s = ss->s;
+    if (sd->has_certs) {
+        sensor_anomaly(s, ss->f->id, "tls.certificate_repeated", NULL);
+        return;
+    }
+    uint8_t *copy = n ? mem_calloc(&s->mem, 1, n) : NULL;
+    if (n && copy == NULL) {
+        sensor_anomaly(s, ss->f->id, "tls.certificate_memcap", NULL);
+        return;
+    }
+    if (n)
+        memcpy(copy, b, n);
+    bool tls13 = ss->t.version == 0x0304;
+    enum pr_status st = tls_parse_certificate(copy, n, tls13, &sd->certs);
+    if (st != PR_OK) {
+        mem_free(&s->mem, copy, n);
+        memset(&sd->certs, 0, sizeof sd->certs);
+        s->st.tls_handshake_malformed++;
+        sensor_anomaly(s, ss->f->id, "tls.certificate_malformed", pr_status_name(st));
+        return;
+    }
+    sd->cert_msg = copy;
+    sd->cert_msg_size = n;
+    sd->has_certs = true;
+}
+
+static void handshake_cb(void *ctx, uint8_t type, const uint8_t *body, size_t len)
+{
+    struct sess_dir *sd = ctx;
+    struct session *ss = sd->ss;
+    if (ss->done)
+        return;
+    switch (type) {
+    case TLS_HS_CLIENT_HELLO:
+        on_client_hello(ss, sd, body, len);
+        break;
+    case TLS_HS_SERVER_HELLO:
+        on_server_hello(ss, sd, body, len);
+        break;
+    case TLS_HS_CERTIFICATE:
+        on_certificate(ss, sd, body, len);
+        break;
+    case TLS_HS_CERTIFICATE_REQUEST:
+        ss->t.client_cert_requested = true;
+        sd->role_evidence++;
+        break;
+    case TLS_HS_SERVER_HELLO_DONE:
+        sd->sent_hello_done = true;
+        sd->role_evidence++;
+        break;
+    case TLS_HS_SERVER_KEY_EXCHANGE:
+    case TLS_HS_NEW_SESSION_TICKET:
+    case TLS_HS_CERTIFICATE_STATUS:
+        sd->role_evidence++;
+        break;
+    case TLS_HS_CLIENT_KEY_EXCHANGE:
+    case TLS_HS_CERTIFICATE_VERIFY:
+        sd->role_evidence--;
+        break;
+    default:
+        break;
+    }
+}
+
+static void ccs_cb(void *ctx)
+{
+    struct sess_dir *sd = ctx;
+    struct session *ss = sd->ss;
+    if (ss->done)
+        return;
+    sd->ccs = true;
+    /* RFC 5246 7.3: an abbreviated handshake goes ServerHello -> CCS */
+    if (sd->sent_server_hello && !sd->sent_hello_done && !sd->has_certs)
+        ss->t.resumed = true;
+    if (ss->d[0].ccs && ss->d[1].ccs)
+        finish(ss, "complete");
+}
+
+static void alert_cb(void *ctx, uint8_t level, uint8_t desc)
+{
+    struct sess_dir *sd = ctx;
+    struct session *ss = sd->ss;
+    if (ss->done)
+        return;
+    if (ss->t.alert_level == 0) {
+        ss->t.alert_level = level;
+        ss->t.alert_desc = desc;
+        ss->alert_dir = sd->dir;
+    }
+    if (level == 2)
+        finish(ss, "alert");
+}
+
+static void protected_cb(void *ctx, uint8_t type, uint16_t version, const uint8_t *body,
+                         size_t len)
+{
+    (void)version;
+    (void)body;
+    (void)len;
+    struct sess_dir *sd = ctx;
+    struct session *ss = sd->ss;
+    if (ss->done || type != TLS_CT_APPLICATION_DATA)
+        return;
+    sd->appdata = true;
+    /* application data both ways: the handshake is over even if a
+     * ChangeCipherSpec was not captured */
+    if (ss->d[0].appdata && ss->d[1].appdata)
+        finish(ss, "complete");
+}
+
+static void make_ops(struct sess_dir *sd, struct tls_rec_ops *ops)
+{
+    ops->handshake = handshake_cb;
+    ops->ccs = ccs_cb;
+    ops->alert = alert_cb;
+    ops->protected_record = protected_cb;
+    ops->anomaly = anomaly_cb;
+    ops->grow = grow_cb;
+    ops->ctx = sd;
+}
+
+/* ---- finding TLS in a stream --------------------------------------------------- */
+
+static bool hs_type_known(uint8_t t)
+{
+    switch (t) {
+    case TLS_HS_CLIENT_HELLO:
+    case TLS_HS_SERVER_HELLO:
+    case TLS_HS_NEW_SESSION_TICKET:
+    case TLS_HS_CERTIFICATE:
+    case TLS_HS_SERVER_KEY_EXCHANGE:
+    case TLS_HS_CERTIFICATE_REQUEST:
+    case TLS_HS_SERVER_HELLO_DONE:
+    case TLS_HS_CERTIFICATE_VERIFY:
+    case TLS_HS_CLIENT_KEY_EXCHANGE:
+    case TLS_HS_CERTIFICATE_STATUS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Offset of the first plausible TLS handshake record in p[0..n), or n.
+ * A candidate must carry a known handshake type, and the record after it
+ * (when the chunk holds its header) must look like a record too. */
+static size_t find_tls_start(const uint8_t *p, size_t n, bool stream_start)
+{
+    if (stream_start && n >= 4 && (p[0] & 0x80) && p[2] == 1 && p[3] == 3)
+        return 0; /* SSLv2-framed ClientHello */
+    for (size_t i = 0; i + TLS_RECORD_HDR <= n; i++) {
+        const uint8_t *q = memchr(p + i, TLS_CT_HANDSHAKE, n - i - TLS_RECORD_HDR + 1);
+        if (q == NULL)
+            break;
+        i = (size_t)(q - p);
+        size_t left = n - i;
+        if (!tls_record_header_plausible(q, left))
+            continue;
+        if (left > TLS_RECORD_HDR && !hs_type_known(q[TLS_RECORD_HDR]))
+            continue;
+        size_t next = TLS_RECORD_HDR + ((size_t)q[3] << 8 | q[4]);
+        if (next + TLS_RECORD_HDR <= left && !tls_record_header_plausible(q + next, left - next))
+            continue;
+        if (next < left && next + TLS_RECORD_HDR > left &&
+            (q[next] < TLS_CT_CHANGE_CIPHER_SPEC || q[next] > TLS_CT_APPLICATION_DATA))
+            continue;
+        return i;
+    }
+    return n;
+}
+
+/* ---- public ----------------------------------------------------------------------- */
+
+bool session_attach(struct cs_sensor *s, struct flow *f)
+{
+    if (f->sess != NULL)
+        return true;
+    struct session *ss = mem_calloc(&s->mem, 1, sizeof *ss);
+    if (ss == NULL)
+        return false;
+    ss->s = s;
+    ss->f = f;
+    for (int d = 0; d < 2; d++) {
+        ss->d[d].ss = ss;
+        ss->d[d].dir = (uint8_t)d;
+        tls_rec_init(&ss->d[d].rec, s->cfg.hs_msg_max);
+    }
+    f->sess = ss;
+    return true;
+}
+
+void session_free(struct cs_sensor *s, struct flow *f)
+{
+    struct session *ss = f->sess;
+    if (ss == NULL)
+        return;
+    for (int d = 0; d < 2; d++) {
+        struct tls_rec_ops ops;
+        make_ops(&ss->d[d], &ops);
+        tls_rec_release(&ss->d[d].rec, &ops);
+        mem_free(&s->mem, ss->d[d].cert_msg, ss->d[d].cert_msg_size);
+    }
+    mem_free(&s->mem, ss, sizeof *ss);
+    f->sess = NULL;
+}
+
+void session_data(struct cs_sensor *s, struct flow *f, int dir, const uint8_t *p, size_t n)
+{
+    struct session *ss = f->sess;
+    if (ss == NULL || ss->done || n == 0)
+        return;
+    struct sess_dir *sd = &ss->d[dir];
+    if (sd->mode == DM_NONE)
+        return;
+    if (sd->mode == DM_PROBE || sd->rec.desync) {
+        size_t at = find_tls_start(p, n, sd->mode == DM_PROBE && sd->probed == 0);
+        if (at == n) {
+            if (sd->mode == DM_PROBE) {
+                sd->probed += n;
+                if (sd->probed > s->cfg.probe_bytes) {
+                    sd->mode = DM_NONE;
+                    if (ss->d[!dir].mode == DM_NONE ||
+                        (ss->d[!dir].mode == DM_PROBE && !ss->tls && f->bytes[!dir] > 0 &&
+                         ss->d[!dir].probed > s->cfg.probe_bytes))
+                        ss->done = true;
+                }
+            }
+            return;
+        }
+        if (sd->mode == DM_PROBE) {
+            if (sd->probed + at > 0)
+                ss->cleartext_before = true;
+            sd->mode = DM_TLS;
+            ss->tls = true;
+        }
+        p += at;
+        n -= at;
+    }
+    struct tls_rec_ops ops;
+    make_ops(sd, &ops);
+    tls_rec_feed(&sd->rec, &ops, p, n);
+}
+
+void session_gap(struct cs_sensor *s, struct flow *f, int dir, size_t n)
+{
+    (void)s;
+    struct session *ss = f->sess;
+    if (ss == NULL || ss->done)
+        return;
+    struct sess_dir *sd = &ss->d[dir];
+    if (sd->mode == DM_PROBE) {
+        sd->probed += n;
+        return;
+    }
+    if (sd->mode == DM_TLS) {
+        struct tls_rec_ops ops;
+        make_ops(sd, &ops);
+        tls_rec_gap(&sd->rec, &ops);
+    }
+}
+
+void session_end(struct cs_sensor *s, struct flow *f, const char *state)
+{
+    struct session *ss = f->sess;
+    if (ss == NULL)
+        return;
+    emit_tls(ss, state);
+    session_free(s, f);
+}
+
+bool session_done(const struct flow *f)
+{
+    return f->sess != NULL && f->sess->done;
+}
+
+bool session_is_tls(const struct flow *f)
+{
+    return f->sess != NULL && f->sess->tls;
+}
