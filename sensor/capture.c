@@ -41,8 +41,11 @@ bool capture_file(struct cs_sensor *s, const char *path, const char *filter)
     bool ok = apply_filter(p, path, filter);
     int linktype = pcap_datalink(p);
     unsigned long n = 0;
-    FILE *fp = pcap_file(p);
-    long last_good = fp != NULL ? ftell(fp) : -1;
+    /* Classic pcap: a 24-byte file header, then 16-byte record headers, so
+     * the offset of the record after the last good one is a running sum
+     * (no syscall per packet). pcapng blocks vary: ftell at failure. */
+    bool classic = pcap_major_version(p) == 2;
+    uint64_t next_off = 24;
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc = 0;
@@ -58,13 +61,17 @@ bool capture_file(struct cs_sensor *s, const char *path, const char *filter)
             ok = false;
             break;
         }
-        if (fp != NULL)
-            last_good = ftell(fp);
+        next_off += 16 + (uint64_t)h->caplen;
     }
     if (ok && rc == -1) {
-        if (last_good >= 0)
-            fprintf(stderr, "certsensor: %s: packet %lu at byte offset %ld: %s\n", path, n + 1,
-                    last_good, pcap_geterr(p));
+        FILE *fp = pcap_file(p);
+        long at = fp != NULL ? ftell(fp) : -1;
+        if (classic)
+            fprintf(stderr, "certsensor: %s: packet %lu at byte offset %llu: %s\n", path, n + 1,
+                    (unsigned long long)next_off, pcap_geterr(p));
+        else if (at >= 0)
+            fprintf(stderr, "certsensor: %s: packet %lu, reading stopped at byte offset %ld: %s\n",
+                    path, n + 1, at, pcap_geterr(p));
         else
             fprintf(stderr, "certsensor: %s: packet %lu: %s\n", path, n + 1, pcap_geterr(p));
         ok = false;

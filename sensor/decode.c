@@ -31,7 +31,7 @@ enum {
     IPP_DSTOPTS = 60,
 };
 
-enum { UDP_GENEVE = 6081, UDP_VXLAN = 4789 };
+enum { UDP_GENEVE = 6081, UDP_VXLAN = 4789, UDP_GTPU = 2152 };
 
 static enum decode_result dec_ether(struct cur c, struct decoded *d);
 static enum decode_result dec_ip(struct cur c, struct decoded *d);
@@ -68,6 +68,35 @@ static enum decode_result dec_tcp(struct cur c, size_t declared, struct decoded 
     return DEC_TCP;
 }
 
+/* 3GPP TS 29.281 5: GTPv1-U, G-PDU messages carry a user IP packet */
+static enum decode_result dec_gtpu(struct cur c, struct decoded *d)
+{
+    uint8_t flags = cur_u8(&c);
+    uint8_t type = cur_u8(&c);
+    cur_skip(&c, 6); /* length, TEID */
+    if (c.err)
+        return DEC_TRUNCATED;
+    if ((flags >> 5) != 1 || !(flags & 0x10) || type != 0xff)
+        return DEC_NOT_TCP;
+    if (flags & 0x07) {
+        cur_skip(&c, 3); /* sequence number, N-PDU number */
+        uint8_t next = cur_u8(&c);
+        for (unsigned i = 0; next != 0 && i < DECODE_MAX_DEPTH; i++) {
+            size_t len = (size_t)cur_u8(&c) * 4; /* includes this byte and next-type */
+            if (len < 4 || !cur_skip(&c, len - 2))
+                return c.err ? DEC_TRUNCATED : DEC_MALFORMED;
+            next = cur_u8(&c);
+        }
+        if (c.err)
+            return DEC_TRUNCATED;
+        if (next != 0)
+            return DEC_MALFORMED;
+    }
+    if (!deeper(d))
+        return DEC_MALFORMED;
+    return dec_ip(c, d);
+}
+
 /* UDP only matters as a tunnel carrier (RFC 8926 Geneve, RFC 7348 VXLAN). */
 static enum decode_result dec_udp(struct cur c, struct decoded *d)
 {
@@ -90,6 +119,8 @@ static enum decode_result dec_udp(struct cur c, struct decoded *d)
             return DEC_MALFORMED;
         return dec_by_ethertype(proto, c, d);
     }
+    if (dport == UDP_GTPU)
+        return dec_gtpu(c, d);
     if (dport == UDP_VXLAN) {
         uint8_t flags = cur_u8(&c);
         cur_skip(&c, 7);

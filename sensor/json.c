@@ -74,8 +74,12 @@ static void put_escaped(struct jw *w, const char *s, size_t n)
             putc1(w, (char)c);
             i++;
         } else if (c >= 0x20 && c < 0x7f) {
-            putc1(w, (char)c);
-            i++;
+            /* copy the whole run of plain bytes at once */
+            size_t j = i + 1;
+            while (j < n && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '"' && p[j] != '\\')
+                j++;
+            put(w, s + i, j - i);
+            i = j;
         } else {
             size_t u = c >= 0x80 ? utf8_len(p + i, n - i) : 0;
             if (u > 0) {
