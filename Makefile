@@ -85,27 +85,32 @@ $(B)/obj/%.o: %.c
 
 $(B)/libcertsensor.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(B)/libcertsensor.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(VLDFLAGS) -Wl,-z,relro,-z,now $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) -shared -o $@ $^ $(VLDFLAGS) -Wl,-z,relro,-z,now $(PKG_LIBS)
 
 $(B)/certsensor: $(CLI_OBJ) $(B)/libcertsensor.a
-	$(CC) -o $@ $(CLI_OBJ) $(B)/libcertsensor.a $(LDFLAGS_ALL) $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) -o $@ $(CLI_OBJ) $(B)/libcertsensor.a $(LDFLAGS_ALL) $(PKG_LIBS)
 
 # ---- tests -------------------------------------------------------------
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libcertsensor.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -iquote tests/unit -o $@ $< $(B)/libcertsensor.a \
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -iquote tests/unit -o $@ $< $(B)/libcertsensor.a \
 	    $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(PKG_LIBS)
 
 $(B)/tests/embed_example: $(EXAMPLE_SRC) $(B)/libcertsensor.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libcertsensor.a $(LDFLAGS_ALL) $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libcertsensor.a $(LDFLAGS_ALL) $(PKG_LIBS)
 
 $(B)/gen/certgen: $(GEN_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -iquote tests/gen -o $@ $(GEN_SRC) $(LDFLAGS_ALL) $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -iquote tests/gen -o $@ $(GEN_SRC) $(LDFLAGS_ALL) $(PKG_LIBS)
 
 units: $(UNIT_BIN)
 example: $(B)/tests/embed_example
