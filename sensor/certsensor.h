@@ -60,7 +60,7 @@ enum {
 
 /* ---- certificates ---------------------------------------------------- */
 
-#define CS_NAME_MAX 512    /* subject / issuer string, RFC 4514, truncated with "..." */
+#define CS_NAME_MAX 2048   /* subject / issuer string, RFC 4514, truncated with "..." */
 #define CS_SAN_MAX 64      /* SAN entries kept per certificate */
 #define CS_SAN_LEN_MAX 256 /* one SAN value */
 

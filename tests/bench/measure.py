@@ -5,16 +5,18 @@ certificate counts against the benchmark's tshark ground truth for base.pcap.
 Prints figures; asserts nothing about time."""
 import argparse, collections, json, os, statistics, subprocess, sys, time
 
+RUNSTAT = None
+
 
 def run(cmd, out=subprocess.DEVNULL):
+    """CPU seconds and peak RSS (MiB) of cmd, measured by the runstat wrapper."""
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
+    p = subprocess.run([RUNSTAT] + cmd, stdout=out, stderr=subprocess.PIPE)
     wall = time.monotonic() - t0
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    rc = os.waitstatus_to_exitcode(status)
-    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, wall, rc, err
+    err = p.stderr.decode(errors="replace")
+    line = [l for l in err.splitlines() if l.startswith("runstat ")][-1]
+    f = dict(kv.split("=") for kv in line.split()[1:])
+    return float(f["cpu_s"]), int(f["maxrss_kib"]) / 1024.0, wall, int(f["rc"]), err
 
 
 def certs_of(path):
@@ -41,7 +43,10 @@ def main():
     ap.add_argument("--expected")
     ap.add_argument("--base")
     ap.add_argument("--extra", default="", help="extra sensor arguments")
+    ap.add_argument("--runstat", required=True)
     a = ap.parse_args()
+    global RUNSTAT
+    RUNSTAT = a.runstat
 
     if a.expected and a.base and os.path.exists(a.expected):
         exp = json.load(open(a.expected))

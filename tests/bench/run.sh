@@ -19,6 +19,7 @@ if [ ! -f "$cap" ]; then
     bash "$SHARED/bench/make-bench.sh" "$W" >/dev/null
 fi
 cc -O2 -o "$W/pcap_floor" "$SHARED/bench/pcap_floor.c" -lpcap
+cc -O2 -o "$W/runstat" tests/bench/runstat.c
 python3 tests/bench/measure.py --runs "${BENCH_RUNS:-3}" --cap "$cap" \
-    --floor "$W/pcap_floor" --sensor "$B/certsensor" --out "$W" \
+    --floor "$W/pcap_floor" --sensor "$B/certsensor" --out "$W" --runstat "$W/runstat" \
     --expected "$SHARED/bench/base.pcap.expected.json" --base "$SHARED/bench/base.pcap"
