@@ -70,7 +70,7 @@ GEN_SRC := $(sort $(wildcard tests/gen/*.c))
 EXAMPLE_SRC := tests/embed_example.c
 
 .PHONY: all lib cli demo test test-run asan bench fuzz fuzz-run deps clean format format-check goldens \
-        units gen example
+        units gen example replays fuzz-build
 .DEFAULT_GOAL := all
 
 all: cli lib
@@ -116,6 +116,36 @@ units: $(UNIT_BIN)
 example: $(B)/tests/embed_example
 gen: $(B)/gen/certgen
 
+# ---- fuzz targets ------------------------------------------------------
+# tests/fuzz/fuzz_<t>.c defines LLVMFuzzerTestOneInput only. In every variant
+# it is linked with tests/fuzz/replay.c into $(B)/tests/replay_<t>, which
+# run_tests.sh runs on tests/fuzz/corpus/<t> (the corpus as a regression
+# test); in VARIANT=fuzz it is also linked with libFuzzer into $(B)/fuzz_<t>.
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+REPLAY_BIN := $(FUZZ_TARGETS:%=$(B)/tests/replay_%)
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(B)/fuzz_%)
+FUZZ_DEB_PKGS := clang libclang-rt-14-dev
+
+$(B)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(B)/libcertsensor.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) -iquote tests/fuzz -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c \
+	    $(B)/libcertsensor.a $(LDFLAGS_ALL) $(PKG_LIBS)
+
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(B)/libcertsensor.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) -iquote tests/fuzz -o $@ $< $(B)/libcertsensor.a \
+	    $(LDFLAGS_ALL) -fsanitize=fuzzer $(PKG_LIBS)
+
+replays: $(REPLAY_BIN)
+ifeq ($(VARIANT),fuzz)
+fuzz-build: $(FUZZ_BIN) $(REPLAY_BIN)
+else
+fuzz-build:
+	$(error fuzz-build needs VARIANT=fuzz (use make fuzz))
+endif
+
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)
 
 # ---- set-up ------------------------------------------------------------
@@ -133,11 +163,11 @@ demo: deps
 	@tests/demo.sh build/release/certsensor
 
 test: deps
-	@$(MAKE) --no-print-directory VARIANT=test all units example gen
+	@$(MAKE) --no-print-directory VARIANT=test all units example gen replays
 	@tests/run_tests.sh build/test $(SHARED)
 
 asan: deps
-	@$(MAKE) --no-print-directory VARIANT=asan all units example gen
+	@$(MAKE) --no-print-directory VARIANT=asan all units example gen replays
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    tests/run_tests.sh build/asan $(SHARED)
 
@@ -150,6 +180,7 @@ goldens:
 	@tests/pcap/regen.sh build/test/certsensor
 
 fuzz:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_DEB_PKGS)"
 	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-build
 
 fuzz-run: fuzz

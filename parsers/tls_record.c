@@ -30,7 +30,7 @@ void tls_hs_reset(struct tls_hs_asm *a, const struct tls_rec_ops *ops)
     a->skipping = false;
 }
 
-static void hs_release(struct tls_hs_asm *a, const struct tls_rec_ops *ops)
+void tls_hs_release(struct tls_hs_asm *a, const struct tls_rec_ops *ops)
 {
     if (a->buf != NULL)
         ops->grow(ops->ctx, a->buf, a->buf_size, 0);
@@ -118,7 +118,7 @@ void tls_rec_gap(struct tls_rec_dir *d, const struct tls_rec_ops *ops)
 
 void tls_rec_release(struct tls_rec_dir *d, const struct tls_rec_ops *ops)
 {
-    hs_release(&d->hs, ops);
+    tls_hs_release(&d->hs, ops);
     if (d->rec != NULL)
         ops->grow(ops->ctx, d->rec, d->rec_size, 0);
     d->rec = NULL;

@@ -96,6 +96,8 @@ void tls_hs_init(struct tls_hs_asm *a, size_t hs_max);
 enum pr_status tls_hs_feed(struct tls_hs_asm *a, const struct tls_rec_ops *ops, const uint8_t *p,
                            size_t n);
 void tls_hs_reset(struct tls_hs_asm *a, const struct tls_rec_ops *ops);
+/* Free the assembly buffer (through ops->grow) and reset. */
+void tls_hs_release(struct tls_hs_asm *a, const struct tls_rec_ops *ops);
 
 /* true if p[0..n) starts with a plausible TLS record header (n >= 5):
  * known content type, version 3.0-3.4 (or 0x0301-0x0304), body length

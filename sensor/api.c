@@ -42,6 +42,7 @@ void cs_config_init(struct cs_config *cfg)
     cfg->probe_bytes = CS_DEF_PROBE_BYTES;
     cfg->cert_cache_entries = CS_DEF_CERT_CACHE;
     cfg->memcap = CS_DEF_MEMCAP;
+    cfg->keylog_max_entries = CS_DEF_KEYLOG_ENTRIES;
 }
 
 static void set_err(struct cs_sensor *s, const char *msg)
@@ -194,6 +195,8 @@ void cs_free(struct cs_sensor *s)
     }
     flow_table_free(s->ft);
     certcache_free(s->cc);
+    keylog_free(s->kl);
+    s->mem.used -= s->kl_bytes <= s->mem.used ? s->kl_bytes : s->mem.used;
     struct cs_mem m = s->mem;
     mem_free(&m, s, sizeof *s);
 }
@@ -214,6 +217,13 @@ void cs_get_stats(const struct cs_sensor *s, struct cs_stats *out)
     out->tcp_gap_bytes = s->rg.st.gap_bytes;
     out->tcp_reasm_limit_drops = s->rg.st.limit_drops;
     out->tcp_reasm_bytes_peak = s->rg.st.held_peak;
+    if (s->kl != NULL) {
+        const struct keylog_stats *ks = keylog_stats(s->kl);
+        out->keylog_lines = ks->lines;
+        out->keylog_entries = ks->entries;
+        out->keylog_malformed = ks->malformed;
+        out->keylog_full = ks->full;
+    }
     out->memcap_hits = s->mem.cap_hits;
     out->mem_peak = s->mem.peak;
 }
@@ -363,4 +373,59 @@ cs_err cs_flush(struct cs_sensor *s)
     struct cs_event ev = {.type = CS_EVENT_STATS, .u.stats = &st};
     sensor_emit(s, &ev);
     return CS_OK;
+}
+
+/* ---- key logs ------------------------------------------------------------------ */
+
+static cs_err keylog_result(struct cs_sensor *s, enum pr_status st, uint64_t malformed_before)
+{
+    const struct keylog_stats *ks = keylog_stats(s->kl);
+    if (ks->malformed > malformed_before) {
+        snprintf(s->err, sizeof s->err, "key log line %zu: %s (%zu malformed lines so far)",
+                 ks->last_bad_line, keylog_reason_text(ks->last_reason), ks->malformed);
+        return CS_ERR_FORMAT;
+    }
+    if (st == PR_LIMIT) {
+        snprintf(s->err, sizeof s->err, "key log store full (%zu client randoms)", ks->entries);
+        return CS_ERR_NOMEM;
+    }
+    return CS_OK;
+}
+
+static bool keylog_ready(struct cs_sensor *s)
+{
+    if (s->kl != NULL)
+        return true;
+    s->kl = keylog_new(s->cfg.keylog_max_entries);
+    if (s->kl == NULL) {
+        set_err(s, "cannot create the key log store");
+        return false;
+    }
+    /* allocated by the parser itself (it cannot see the sensor's allocator):
+     * charged here so mem_peak and the memcap see it */
+    s->kl_bytes = keylog_mem_bytes(s->kl);
+    s->mem.used += s->kl_bytes;
+    if (s->mem.used > s->mem.peak)
+        s->mem.peak = s->mem.used;
+    return true;
+}
+
+cs_err cs_keylog_feed(struct cs_sensor *s, const uint8_t *data, size_t len)
+{
+    if (s == NULL || (data == NULL && len > 0))
+        return CS_ERR_INVAL;
+    if (!keylog_ready(s))
+        return CS_ERR_NOMEM;
+    uint64_t before = keylog_stats(s->kl)->malformed;
+    return keylog_result(s, keylog_feed(s->kl, data, len), before);
+}
+
+cs_err cs_keylog_finish(struct cs_sensor *s)
+{
+    if (s == NULL)
+        return CS_ERR_INVAL;
+    if (s->kl == NULL)
+        return CS_OK;
+    uint64_t before = keylog_stats(s->kl)->malformed;
+    return keylog_result(s, keylog_finish(s->kl), before);
 }

@@ -118,7 +118,7 @@ static void live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *dat
 }
 
 bool capture_live(struct cs_sensor *s, const char *iface, const char *filter, size_t snaplen,
-                  volatile int *stop)
+                  volatile int *stop, void (*tick)(void *), void *tick_ctx)
 {
     char err[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(iface, err);
@@ -149,6 +149,8 @@ bool capture_live(struct cs_sensor *s, const char *iface, const char *filter, si
             ok = false;
             break;
         }
+        if (tick != NULL)
+            tick(tick_ctx);
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         cs_tick(s, (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000);

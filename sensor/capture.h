@@ -13,8 +13,9 @@
  * before the damage has been fed. */
 bool capture_file(struct cs_sensor *s, const char *path, const char *filter);
 
-/* Live capture until *stop becomes true or an error. */
+/* Live capture until *stop becomes true or an error; `tick` (may be NULL)
+ * is called after every batch of packets, at least every 100 ms. */
 bool capture_live(struct cs_sensor *s, const char *iface, const char *filter, size_t snaplen,
-                  volatile int *stop);
+                  volatile int *stop, void (*tick)(void *), void *tick_ctx);
 
 #endif

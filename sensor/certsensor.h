@@ -172,6 +172,8 @@ struct cs_stats {
     uint64_t tls_sessions, tls_records_malformed, tls_handshake_too_large,
         tls_handshake_malformed, tls_chain_truncated;
     uint64_t certs_seen, certs_unparsed, cert_cache_hits, cert_cache_misses;
+    uint64_t certs_decrypted, tls_sessions_decrypted, tls_keys_missing, tls_decrypt_errors;
+    uint64_t keylog_lines, keylog_entries, keylog_malformed, keylog_full;
     uint64_t memcap_hits, mem_peak;
     uint64_t events, anomalies;
 };
@@ -214,6 +216,7 @@ struct cs_config {
     size_t cert_cache_entries;   /* certificate analyses kept (by SHA-256) */
     size_t memcap;               /* total heap the sensor may use; 0 = default */
     bool emit_anomalies;         /* deliver CS_EVENT_ANOMALY events */
+    size_t keylog_max_entries;   /* client randoms kept from key logs (allocated on first use) */
     cs_event_cb on_event;
     void *user;
 };
@@ -253,6 +256,17 @@ CS_EXPORT void cs_get_stats(const struct cs_sensor *s, struct cs_stats *out);
 
 /* Last error text of this handle ("" if none). */
 CS_EXPORT const char *cs_last_error(const struct cs_sensor *s);
+
+/* Session keys in NSS key log format (SSLKEYLOGFILE): CLIENT_RANDOM for
+ * TLS <= 1.2, *_HANDSHAKE_TRAFFIC_SECRET and *_TRAFFIC_SECRET_0 for TLS 1.3.
+ * Feed bytes in any chunking (a file that is still growing can be fed as it
+ * grows); a partial last line is kept until its newline or
+ * cs_keylog_finish(). Keys are used for sessions whose handshake is seen
+ * after they arrive. Malformed lines are counted (keylog_malformed) and
+ * described by cs_last_error(); the return value is CS_ERR_FORMAT then,
+ * CS_ERR_NOMEM when the store cannot be created, else CS_OK. */
+CS_EXPORT cs_err cs_keylog_feed(struct cs_sensor *s, const uint8_t *data, size_t len);
+CS_EXPORT cs_err cs_keylog_finish(struct cs_sensor *s);
 
 /* Free the sensor and everything it owns. NULL is fine. */
 CS_EXPORT void cs_free(struct cs_sensor *s);

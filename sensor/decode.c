@@ -81,6 +81,8 @@ static enum decode_result dec_gtpu(struct cur c, struct decoded *d)
     if (flags & 0x07) {
         cur_skip(&c, 3); /* sequence number, N-PDU number */
         uint8_t next = cur_u8(&c);
+        if (!(flags & 0x04)) /* 5.1: without E the next-type byte is not interpreted */
+            next = 0;
         for (unsigned i = 0; next != 0 && i < DECODE_MAX_DEPTH; i++) {
             size_t len = (size_t)cur_u8(&c) * 4; /* includes this byte and next-type */
             if (len < 4 || !cur_skip(&c, len - 2))
@@ -126,8 +128,10 @@ static enum decode_result dec_udp(struct cur c, struct decoded *d)
         cur_skip(&c, 7);
         if (c.err)
             return DEC_TRUNCATED;
-        if (!(flags & 0x08) || !deeper(d))
+        if (!(flags & 0x08))
             return DEC_NOT_TCP;
+        if (!deeper(d)) /* too deep, as for every other tunnel */
+            return DEC_MALFORMED;
         return dec_ether(c, d);
     }
     return DEC_NOT_TCP;
@@ -192,7 +196,8 @@ static enum decode_result dec_ipv4(struct cur c, struct decoded *d)
     if (h.err)
         return DEC_TRUNCATED;
     size_t ihl = (size_t)(vihl & 0x0f) * 4;
-    if ((vihl >> 4) != 4 || ihl < 20 || total < ihl) /* [IPV4-LEN] */
+    /* total 0 is the TSO case below, not a length shorter than the header */
+    if ((vihl >> 4) != 4 || ihl < 20 || (total != 0 && total < ihl)) /* [IPV4-LEN] */
         return DEC_MALFORMED;
     if (ihl > have)
         return DEC_TRUNCATED;

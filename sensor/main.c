@@ -14,6 +14,38 @@
 
 #define CS_VERSION "0.1.0"
 #define MAX_INPUTS 4096
+#define MAX_KEYLOGS 64
+
+struct keyfile {
+    const char *path;
+    FILE *fp;
+    bool warned;
+};
+
+struct keyfiles {
+    struct keyfile f[MAX_KEYLOGS];
+    size_t n;
+    struct cs_sensor *s;
+};
+
+/* Feed whatever the key logs gained since the last call: a key log that
+ * is still being written (SSLKEYLOGFILE of a running client) is followed. */
+static void keylogs_poll(void *ctx)
+{
+    struct keyfiles *k = ctx;
+    uint8_t buf[16384];
+    for (size_t i = 0; i < k->n; i++) {
+        struct keyfile *f = &k->f[i];
+        size_t got;
+        while ((got = fread(buf, 1, sizeof buf, f->fp)) > 0) {
+            if (cs_keylog_feed(k->s, buf, got) != CS_OK && !f->warned) {
+                fprintf(stderr, "certsensor: %s: %s\n", f->path, cs_last_error(k->s));
+                f->warned = true;
+            }
+        }
+        clearerr(f->fp); /* EOF now; more may be appended later */
+    }
+}
 
 static volatile int g_stop; /* CLI only: set from the signal handler */
 
@@ -33,7 +65,8 @@ static void usage(FILE *fp)
             "  -r FILE               pcap or pcapng file, '-' for stdin; repeatable, read in order\n"
             "  -i IFACE              live capture on an interface\n"
             "  --snaplen N           live capture snap length (default 65535)\n"
-            "  --keylog FILE         NSS key log file (repeatable)\n"
+            "  --keylog FILE         NSS key log (SSLKEYLOGFILE), repeatable; followed as it grows\n"
+            "                        during live capture\n"
             "output\n"
             "  -o PATH               JSON lines output, '-' for stdout (default)\n"
             "  --extract-certs DIR   write each distinct certificate once as DIR/<sha256>.pem\n"
@@ -100,6 +133,7 @@ int main(int argc, char **argv)
     struct cs_config cfg;
     cs_config_init(&cfg);
     static const char *inputs[MAX_INPUTS];
+    static struct keyfiles keys;
     size_t ninputs = 0;
     const char *iface = NULL, *outpath = "-", *certdir = NULL;
     bool stats = true;
@@ -121,13 +155,19 @@ int main(int argc, char **argv)
             outpath = optarg;
             break;
         case OPT_KEYLOG: {
-            /* accepted and checked now; decryption uses it (see README) */
-            FILE *kf = fopen(optarg, "r");
+            if (keys.n == MAX_KEYLOGS) {
+                fprintf(stderr, "certsensor: --keylog: at most %d files\n", MAX_KEYLOGS);
+                return 2;
+            }
+            FILE *kf = fopen(optarg, "rb");
             if (kf == NULL) {
                 fprintf(stderr, "certsensor: --keylog %s: %s\n", optarg, strerror(errno));
                 return 2;
             }
-            fclose(kf);
+            keys.f[keys.n].path = optarg;
+            keys.f[keys.n].fp = kf;
+            keys.f[keys.n].warned = false;
+            keys.n++;
             break;
         }
         case OPT_EXTRACT:
@@ -220,13 +260,18 @@ int main(int argc, char **argv)
         return 1;
     }
     bool ok = true;
+    keys.s = s;
+    keylogs_poll(&keys);
+    if (iface == NULL)
+        for (size_t i = 0; i < keys.n; i++)
+            cs_keylog_finish(s); /* offline: a last line without newline counts */
     if (iface != NULL) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        ok = capture_live(s, iface, filter, snaplen, &g_stop);
+        ok = capture_live(s, iface, filter, snaplen, &g_stop, keylogs_poll, &keys);
     } else {
         for (size_t i = 0; i < ninputs; i++)
             if (!capture_file(s, inputs[i], filter))
@@ -234,6 +279,8 @@ int main(int argc, char **argv)
     }
     cs_flush(s);
     cs_free(s);
+    for (size_t i = 0; i < keys.n; i++)
+        fclose(keys.f[i].fp);
     if (!output_close(&out)) {
         fprintf(stderr, "certsensor: -o %s: write failed\n", outpath);
         ok = false;

@@ -126,7 +126,20 @@ static void hold(struct reasm_glob *g, struct reasm_dir *d, uint32_t seq, const 
     }
     compare_overlaps(g, d, seq, p, cap);
     if (!fits(g, d, cap)) {
-        /* [REASM-BOUND] the hole is not going to be waited for any longer */
+        /* [REASM-BOUND] the hole is not going to be waited for any longer.
+         * Skip only up to the earliest byte in hand: when the new segment
+         * starts before every held one, the hole ends at the new segment
+         * (skipping to the first held one would discard the new bytes). */
+        if (d->held != NULL && seq_diff(seq, d->held->seq) < 0) {
+            int64_t hole = seq_diff(seq, d->next_seq); /* > 0: we are in hold() */
+            g->st.gaps++;
+            g->st.gap_bytes += (uint64_t)hole;
+            d->next_seq = seq;
+            sink->gap(sink->ctx, (size_t)hole);
+            deliver_range(g, d, seq, p, cap, len, sink);
+            drain_ready(g, d, sink);
+            return;
+        }
         skip_gap(g, d, sink);
         int64_t rel = seq_diff(seq, d->next_seq);
         if (rel <= 0) {

@@ -6,6 +6,7 @@
 #include "certcache.h"
 #include "certsensor.h"
 #include "flow.h"
+#include "keylog.h"
 #include "reasm.h"
 
 struct cs_sensor {
@@ -14,6 +15,8 @@ struct cs_sensor {
     struct flow_table *ft;
     struct reasm_glob rg;
     struct cert_cache *cc;
+    struct keylog *kl;            /* session keys, created by the first cs_keylog_feed */
+    size_t kl_bytes;              /* charged to the memcap */
     struct cs_stats st;
     int64_t now_us;
     bool flushed;

@@ -4,6 +4,8 @@
 
 #include "ja.h"
 #include "sensor_int.h"
+#include "keylog.h"
+#include "tls_decrypt.h"
 #include "tls_handshake.h"
 #include "tls_record.h"
 
@@ -25,6 +27,13 @@ struct sess_dir {
     size_t cert_msg_size;
     struct tls_cert_list certs;
     bool has_certs;
+    bool certs_decrypted;   /* the Certificate message came out of decryption */
+    /* key-log decryption (TLS 1.3 handshake) */
+    bool have_keys;
+    bool in_plaintext;      /* callbacks now come from decrypted bytes */
+    bool finished;          /* Finished seen (decrypted) */
+    struct tls_dir_keys keys;
+    struct tls_hs_asm dec_hs;
 };
 
 struct session {
@@ -38,6 +47,11 @@ struct session {
     int alert_dir;
     uint8_t ch_sid[32];
     size_t ch_sid_len;
+    uint8_t client_random[32];
+    bool have_client_random;
+    bool decrypting;        /* TLS 1.3 handshake keys were found */
+    uint8_t *rec_buf;       /* header + body of one protected record */
+    uint8_t *plain_buf;     /* its plaintext */
     struct cs_tls t;
     char ja3_str[CS_JA3_STR_MAX];
     char ja3s_str[CS_JA3_STR_MAX];
@@ -132,7 +146,9 @@ static void fill_chain(struct cs_sensor *s, const struct sess_dir *sd, struct cs
         const struct bytes *b = &sd->certs.certs[i];
         out[i].der = b->p;
         out[i].der_len = b->n;
-        out[i].decrypted = false;
+        out[i].decrypted = sd->certs_decrypted;
+        if (sd->certs_decrypted)
+            s->st.certs_decrypted++;
         out[i].info = certcache_get(s->cc, b->p, b->n, &s->scratch, &s->st.cert_cache_hits,
                                     &s->st.cert_cache_misses);
         s->st.certs_seen++;
@@ -196,6 +212,10 @@ static void on_client_hello(struct session *ss, struct sess_dir *sd, const uint8
     }
     sd->sent_client_hello = true;
     t->has_client_hello = true;
+    if (ch.random.n == sizeof ss->client_random) {
+        memcpy(ss->client_random, ch.random.p, sizeof ss->client_random);
+        ss->have_client_random = true;
+    }
     t->client_version = ch.max_version;
     copy_str(t->sni, sizeof t->sni, ch.sni);
     struct cur c = cur_make(ch.alpn.p, ch.alpn.n);
@@ -214,6 +234,45 @@ static void on_client_hello(struct session *ss, struct sess_dir *sd, const uint8
         ss->f->client = sd->dir;
         ss->f->client_known = true;
     }
+}
+
+/* RFC 8446 7.1: handshake traffic secrets from the key log, when present
+ * for this ClientHello's random. `srv` is the direction that sent ServerHello. */
+static bool tls13_keys(struct session *ss, struct sess_dir *srv, uint16_t suite)
+{
+    struct cs_sensor *s = ss->s;
+    if (s->kl == NULL || !ss->have_client_random)
+        return false;
+    struct keylog_entry e;
+    if (!keylog_lookup(s->kl, ss->client_random, &e) || e.secret[KEYLOG_CLIENT_HS].n == 0 ||
+        e.secret[KEYLOG_SERVER_HS].n == 0) {
+        s->st.tls_keys_missing++;
+        return false;
+    }
+    struct sess_dir *cli = &ss->d[!srv->dir];
+    if (tls_dir_keys_tls13(&srv->keys, suite, e.secret[KEYLOG_SERVER_HS].p,
+                           e.secret[KEYLOG_SERVER_HS].n) != PR_OK ||
+        tls_dir_keys_tls13(&cli->keys, suite, e.secret[KEYLOG_CLIENT_HS].p,
+                           e.secret[KEYLOG_CLIENT_HS].n) != PR_OK) {
+        sensor_anomaly(s, ss->f->id, "tls.decrypt_unsupported_suite", NULL);
+        tls_dir_keys_free(&srv->keys);
+        tls_dir_keys_free(&cli->keys);
+        return false;
+    }
+    ss->rec_buf = mem_calloc(&s->mem, 1, TLS_RECORD_HDR + TLS_RECORD_BODY_MAX);
+    ss->plain_buf = mem_calloc(&s->mem, 1, TLS_DECRYPT_OUT_MAX);
+    if (ss->rec_buf == NULL || ss->plain_buf == NULL) {
+        sensor_anomaly(s, ss->f->id, "tls.decrypt_memcap", NULL);
+        return false;
+    }
+    for (int d = 0; d < 2; d++) {
+        ss->d[d].have_keys = true;
+        ss->d[d].rec.want_protected = true;
+        tls_hs_init(&ss->d[d].dec_hs, s->cfg.hs_msg_max);
+    }
+    ss->decrypting = true;
+    s->st.tls_sessions_decrypted++;
+    return true;
 }
 
 static void on_server_hello(struct session *ss, struct sess_dir *sd, const uint8_t *b, size_t n)
@@ -241,6 +300,8 @@ static void on_server_hello(struct session *ss, struct sess_dir *sd, const uint8
     if (sh.version == 0x0304) {
         /* RFC 8446 2: everything after ServerHello is encrypted */
         t->resumed = sh.has_pre_shared_key;
+        if (tls13_keys(ss, sd, sh.cipher_suite))
+            return; /* follow the encrypted handshake */
         t->certs_encrypted = !sh.has_pre_shared_key;
         finish(ss, "bypassed");
         return;
@@ -276,6 +337,7 @@ static void on_certificate(struct session *ss, struct sess_dir *sd, const uint8_
     sd->cert_msg = copy;
     sd->cert_msg_size = n;
     sd->has_certs = true;
+    sd->certs_decrypted = sd->in_plaintext;
 }
 
 static void handshake_cb(void *ctx, uint8_t type, const uint8_t *body, size_t len)
@@ -311,6 +373,14 @@ static void handshake_cb(void *ctx, uint8_t type, const uint8_t *body, size_t le
     case TLS_HS_CERTIFICATE_VERIFY:
         sd->role_evidence--;
         break;
+    case TLS_HS_FINISHED:
+        if (sd->in_plaintext) {
+            sd->finished = true;
+            /* RFC 8446 4.4.4: the client's Finished ends the handshake */
+            if (sd->dir == ss->f->client && ss->f->client_known)
+                finish(ss, "complete");
+        }
+        break;
     default:
         break;
     }
@@ -323,6 +393,8 @@ static void ccs_cb(void *ctx)
     if (ss->done)
         return;
     sd->ccs = true;
+    if (ss->decrypting)
+        return; /* RFC 8446 D.4: middlebox-compatibility CCS, not an end */
     /* RFC 5246 7.3: an abbreviated handshake goes ServerHello -> CCS */
     if (sd->sent_server_hello && !sd->sent_hello_done && !sd->has_certs)
         ss->t.resumed = true;
@@ -345,15 +417,72 @@ static void alert_cb(void *ctx, uint8_t level, uint8_t desc)
         finish(ss, "alert");
 }
 
+static void make_ops(struct sess_dir *sd, struct tls_rec_ops *ops);
+
+/* One protected record of a direction whose keys are known: decrypt it
+ * and hand the plaintext to the same handshake/alert code as clear text. */
+static void decrypt_record(struct session *ss, struct sess_dir *sd, uint8_t type,
+                           uint16_t version, const uint8_t *body, size_t len)
+{
+    struct cs_sensor *s = ss->s;
+    if (body == NULL || len > TLS_RECORD_BODY_MAX)
+        return;
+    uint8_t *rec = ss->rec_buf;
+    rec[0] = type;
+    rec[1] = (uint8_t)(version >> 8);
+    rec[2] = (uint8_t)version;
+    rec[3] = (uint8_t)(len >> 8);
+    rec[4] = (uint8_t)len;
+    memcpy(rec + TLS_RECORD_HDR, body, len);
+    uint64_t seq = sd->keys.seq;
+    struct tls_plain res;
+    enum pr_status st = tls_decrypt_record(&sd->keys, rec, TLS_RECORD_HDR + len, ss->plain_buf,
+                                           TLS_DECRYPT_OUT_MAX, &res);
+    if (st == PR_UNSUPPORTED)
+        return; /* not a protected record for these keys (e.g. a clear alert) */
+    if (st != PR_OK) {
+        /* [DECRYPT-TAG] a record that does not authenticate is counted, never
+         * parsed; the sequence number is kept for the next one (0-RTT data
+         * the server skipped looks like this too) */
+        sd->keys.seq = seq;
+        s->st.tls_decrypt_errors++;
+        sensor_anomaly(s, ss->f->id, "tls.decrypt_failed", pr_status_name(st));
+        return;
+    }
+    struct tls_rec_ops ops;
+    make_ops(sd, &ops);
+    switch (res.content_type) {
+    case TLS_CT_HANDSHAKE:
+        sd->in_plaintext = true;
+        tls_hs_feed(&sd->dec_hs, &ops, ss->plain_buf, res.len);
+        sd->in_plaintext = false;
+        break;
+    case TLS_CT_ALERT:
+        if (res.len >= 2)
+            ops.alert(ops.ctx, ss->plain_buf[0], ss->plain_buf[1]);
+        break;
+    case TLS_CT_APPLICATION_DATA:
+        /* application data under handshake keys cannot happen; after the
+         * peer's Finished it means this side's handshake is over */
+        sd->appdata = true;
+        break;
+    default:
+        break;
+    }
+}
+
 static void protected_cb(void *ctx, uint8_t type, uint16_t version, const uint8_t *body,
                          size_t len)
 {
-    (void)version;
-    (void)body;
-    (void)len;
     struct sess_dir *sd = ctx;
     struct session *ss = sd->ss;
-    if (ss->done || type != TLS_CT_APPLICATION_DATA)
+    if (ss->done)
+        return;
+    if (ss->decrypting && sd->have_keys) {
+        decrypt_record(ss, sd, type, version, body, len);
+        return;
+    }
+    if (type != TLS_CT_APPLICATION_DATA)
         return;
     sd->appdata = true;
     /* application data both ways: the handshake is over even if a
@@ -451,8 +580,12 @@ void session_free(struct cs_sensor *s, struct flow *f)
         struct tls_rec_ops ops;
         make_ops(&ss->d[d], &ops);
         tls_rec_release(&ss->d[d].rec, &ops);
+        tls_hs_release(&ss->d[d].dec_hs, &ops);
+        tls_dir_keys_free(&ss->d[d].keys);
         mem_free(&s->mem, ss->d[d].cert_msg, ss->d[d].cert_msg_size);
     }
+    mem_free(&s->mem, ss->rec_buf, TLS_RECORD_HDR + TLS_RECORD_BODY_MAX);
+    mem_free(&s->mem, ss->plain_buf, TLS_DECRYPT_OUT_MAX);
     mem_free(&s->mem, ss, sizeof *ss);
     f->sess = NULL;
 }

@@ -5,6 +5,6 @@
 set -eu
 B=$1 TMP=$2 SHARED=$3
 out=$(python3 "$SHARED/tools/certscore.py" --corpus pcaps --sensor "$B/certsensor" \
-      --skip-decrypted --out "$TMP/own" --timeout 120)
+      --out "$TMP/own" --timeout 120)
 echo "$out"
 echo "$out" | tail -n 1 | grep -q '^recall=1.0000 precision=1.0000 .* crashes=0 timeouts=0 bad_json=0$'
