@@ -198,6 +198,11 @@ static void rec_body(struct tls_rec_dir *d, const struct tls_rec_ops *ops, const
     case 0: /* SSLv2 hello: skipped */
         break;
     case TLS_CT_CHANGE_CIPHER_SPEC:
+        if (d->protect) {
+            /* RFC 5746: a renegotiation's CCS travels under the current keys */
+            rec_protected(d, ops, p, m, last);
+            break;
+        }
         if (last) {
             d->protect = true;
             ops->ccs(ops->ctx);

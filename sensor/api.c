@@ -43,6 +43,7 @@ void cs_config_init(struct cs_config *cfg)
     cfg->cert_cache_entries = CS_DEF_CERT_CACHE;
     cfg->memcap = CS_DEF_MEMCAP;
     cfg->keylog_max_entries = CS_DEF_KEYLOG_ENTRIES;
+    cfg->decrypt_watch = CS_DEF_DECRYPT_WATCH;
 }
 
 static void set_err(struct cs_sensor *s, const char *msg)

@@ -139,6 +139,7 @@ struct cs_tls {
     char ja3[33], ja3s[33], ja4[40];
     const char *ja3_string, *ja3s_string;
     bool resumed;                  /* abbreviated handshake (session id or ticket) */
+    bool renegotiation;            /* a renegotiated handshake inside an earlier session */
     bool certs_encrypted;          /* TLS 1.3 without keys: certificates not visible */
     bool client_cert_requested;    /* CertificateRequest seen */
     struct cs_cert server_certs[CS_CHAIN_MAX];
@@ -178,12 +179,30 @@ struct cs_stats {
     uint64_t events, anomalies;
 };
 
+/* ---- alerts ----------------------------------------------------------- */
+
+/* Severity as in Suricata: 1 high, 2 medium, 3 low. */
+struct cs_alert {
+    uint32_t signature_id;     /* sid: rules give theirs; built-in checks use 2100000+ */
+    uint32_t rev;
+    const char *signature;     /* human-readable name, e.g. "CERTSENSOR chain does not link" */
+    const char *category;      /* e.g. "mitm", "blocklist", "hygiene", "rule" */
+    uint8_t severity;
+    const char *check;         /* stable identifier of the check, e.g. "chain.signature" */
+    const char *role;          /* "server", "client", or NULL when not about one certificate */
+    int chain_index;           /* position in that chain, -1 when not about one certificate */
+    const struct cs_cert *cert;/* the certificate concerned, or NULL */
+    const char *evidence;      /* short text: which check failed and why (never raw bytes) */
+    const char *source;        /* where the rule or list came from ("file:line"), or NULL */
+};
+
 /* ---- events ----------------------------------------------------------- */
 
 enum cs_event_type {
     CS_EVENT_TLS = 1,
     CS_EVENT_ANOMALY = 2,
     CS_EVENT_STATS = 3,
+    CS_EVENT_ALERT = 4,
 };
 
 struct cs_event {
@@ -192,7 +211,9 @@ struct cs_event {
         const struct cs_tls *tls;
         const struct cs_anomaly *anomaly;
         const struct cs_stats *stats;
+        const struct cs_alert *alert;
     } u;
+    const struct cs_tls *context;  /* CS_EVENT_ALERT: the session that raised it */
 };
 
 typedef void (*cs_event_cb)(const struct cs_event *ev, void *user);
@@ -217,6 +238,7 @@ struct cs_config {
     size_t memcap;               /* total heap the sensor may use; 0 = default */
     bool emit_anomalies;         /* deliver CS_EVENT_ANOMALY events */
     size_t keylog_max_entries;   /* client randoms kept from key logs (allocated on first use) */
+    size_t decrypt_watch;        /* bytes per direction decrypted after a TLS 1.2 handshake */
     cs_event_cb on_event;
     void *user;
 };

@@ -14,6 +14,8 @@
 #define CS_DEF_CERT_CACHE 4096u            /* certificate analyses kept, by SHA-256 */
 #define CS_DEF_MEMCAP (2048ull * 1024u * 1024u) /* heap the sensor may use */
 #define CS_DEF_KEYLOG_ENTRIES 65536u        /* client randoms kept from key logs */
+#define CS_DEF_DECRYPT_WATCH (256u * 1024u) /* protected bytes per direction decrypted after a
+                                              TLS 1.2 handshake, watching for renegotiation */
 #define CS_REASM_MAX_SEGS_DIR 1024u        /* out-of-order segments held per direction */
 #define CS_TLS_RECORD_MAX (16384u + 2048u) /* RFC 5246 6.2.3: TLSCiphertext.length <= 2^14 + 2048 */
 

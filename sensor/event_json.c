@@ -242,10 +242,9 @@ static const char *alert_name(uint8_t d)
     }
 }
 
-static void tls_event(struct jw *w, const struct cs_tls *t)
+static void endpoints(struct jw *w, const struct cs_tls *t)
 {
-    char ip[64], buf[200];
-    common(w, t->ts_us, t->flow_id, "tls");
+    char ip[64];
     cs_endpoint_str(&t->client, ip, sizeof ip);
     jw_str(w, "src_ip", ip);
     jw_u64(w, "src_port", t->client.port);
@@ -254,6 +253,12 @@ static void tls_event(struct jw *w, const struct cs_tls *t)
     jw_u64(w, "dest_port", t->server.port);
     jw_str(w, "proto", "TCP");
     jw_str(w, "app_proto", "tls");
+}
+
+/* the "tls" object: the session record */
+static void tls_obj(struct jw *w, const struct cs_tls *t)
+{
+    char buf[200];
     jw_obj_open(w, "tls");
     jw_str(w, "version", t->version ? tls_version_name(t->version) : "UNDETERMINED");
     if (t->has_client_hello)
@@ -300,6 +305,8 @@ static void tls_event(struct jw *w, const struct cs_tls *t)
         jw_str(w, "alpn", t->alpn[0] ? t->alpn : NULL);
         jw_bool(w, "resumed", t->resumed);
     }
+    if (t->renegotiation)
+        jw_bool(w, "renegotiation", true);
     jw_bool(w, "certs_encrypted", t->certs_encrypted);
     jw_bool(w, "client_cert_requested", t->client_cert_requested);
     chain(w, "server_certs", t->server_certs, t->server_cert_count);
@@ -319,6 +326,50 @@ static void tls_event(struct jw *w, const struct cs_tls *t)
     jw_obj_close(w);
 }
 
+static void tls_event(struct jw *w, const struct cs_tls *t)
+{
+    common(w, t->ts_us, t->flow_id, "tls");
+    endpoints(w, t);
+    tls_obj(w, t);
+}
+
+static void alert_event(struct jw *w, const struct cs_alert *a, const struct cs_tls *t)
+{
+    common(w, t != NULL ? t->ts_us : 0, t != NULL ? t->flow_id : 0, "alert");
+    if (t != NULL)
+        endpoints(w, t);
+    jw_obj_open(w, "alert");
+    jw_u64(w, "signature_id", a->signature_id);
+    jw_u64(w, "rev", a->rev);
+    jw_str(w, "signature", a->signature);
+    jw_str(w, "category", a->category);
+    jw_u64(w, "severity", a->severity);
+    jw_str(w, "check", a->check);
+    jw_str(w, "evidence", a->evidence);
+    if (a->source)
+        jw_str(w, "source", a->source);
+    if (a->role) {
+        jw_str(w, "role", a->role);
+        jw_i64(w, "chain_index", a->chain_index);
+    }
+    if (a->cert != NULL) {
+        const struct cs_cert_info *ci = a->cert->info;
+        jw_obj_open(w, "cert");
+        jw_hex(w, "sha256", ci->sha256, 32);
+        jw_hex(w, "sha1", ci->sha1, 20);
+        if (ci->has_spki)
+            jw_hex(w, "spki_sha256", ci->spki_sha256, 32);
+        if (ci->parsed) {
+            jw_str(w, "subject", ci->subject);
+            jw_str(w, "issuer", ci->issuer);
+        }
+        jw_obj_close(w);
+    }
+    jw_obj_close(w);
+    if (t != NULL)
+        tls_obj(w, t);
+}
+
 static void stats_event(struct jw *w, const struct cs_stats *st)
 {
     common(w, st->last_ts_us, 0, "stats");
@@ -332,6 +383,8 @@ static void stats_event(struct jw *w, const struct cs_stats *st)
     S(tls_sessions); S(tls_records_malformed); S(tls_handshake_too_large);
     S(tls_handshake_malformed); S(tls_chain_truncated);
     S(certs_seen); S(certs_unparsed); S(cert_cache_hits); S(cert_cache_misses);
+    S(certs_decrypted); S(tls_sessions_decrypted); S(tls_keys_missing); S(tls_decrypt_errors);
+    S(keylog_lines); S(keylog_entries); S(keylog_malformed); S(keylog_full);
     S(memcap_hits); S(mem_peak); S(events); S(anomalies);
 #undef S
     jw_obj_close(w);
@@ -356,6 +409,9 @@ size_t cs_event_to_json(const struct cs_event *ev, char *buf, size_t cap)
         break;
     case CS_EVENT_STATS:
         stats_event(&w, ev->u.stats);
+        break;
+    case CS_EVENT_ALERT:
+        alert_event(&w, ev->u.alert, ev->context);
         break;
     }
     jw_obj_close(&w);

@@ -33,6 +33,10 @@ struct sess_dir {
     bool in_plaintext;      /* callbacks now come from decrypted bytes */
     bool finished;          /* Finished seen (decrypted) */
     struct tls_dir_keys keys;
+    struct tls_dir_keys pending; /* TLS 1.2 renegotiation: keys after the next CCS */
+    bool has_pending;
+    bool ccs_protected;     /* a CCS came inside protected records (renegotiation) */
+    size_t watched;         /* protected bytes decrypted after the handshake */
     struct tls_hs_asm dec_hs;
 };
 
@@ -49,7 +53,8 @@ struct session {
     size_t ch_sid_len;
     uint8_t client_random[32];
     bool have_client_random;
-    bool decrypting;        /* TLS 1.3 handshake keys were found */
+    bool decrypting;        /* session keys were found: protected records are decrypted */
+    bool renego;            /* inside a renegotiated handshake */
     uint8_t *rec_buf;       /* header + body of one protected record */
     uint8_t *plain_buf;     /* its plaintext */
     struct cs_tls t;
@@ -236,6 +241,20 @@ static void on_client_hello(struct session *ss, struct sess_dir *sd, const uint8
     }
 }
 
+static bool decrypt_buffers(struct session *ss)
+{
+    struct cs_sensor *s = ss->s;
+    if (ss->rec_buf == NULL)
+        ss->rec_buf = mem_calloc(&s->mem, 1, TLS_RECORD_HDR + TLS_RECORD_BODY_MAX);
+    if (ss->plain_buf == NULL)
+        ss->plain_buf = mem_calloc(&s->mem, 1, TLS_DECRYPT_OUT_MAX);
+    if (ss->rec_buf == NULL || ss->plain_buf == NULL) {
+        sensor_anomaly(s, ss->f->id, "tls.decrypt_memcap", NULL);
+        return false;
+    }
+    return true;
+}
+
 /* RFC 8446 7.1: handshake traffic secrets from the key log, when present
  * for this ClientHello's random. `srv` is the direction that sent ServerHello. */
 static bool tls13_keys(struct session *ss, struct sess_dir *srv, uint16_t suite)
@@ -259,12 +278,8 @@ static bool tls13_keys(struct session *ss, struct sess_dir *srv, uint16_t suite)
         tls_dir_keys_free(&cli->keys);
         return false;
     }
-    ss->rec_buf = mem_calloc(&s->mem, 1, TLS_RECORD_HDR + TLS_RECORD_BODY_MAX);
-    ss->plain_buf = mem_calloc(&s->mem, 1, TLS_DECRYPT_OUT_MAX);
-    if (ss->rec_buf == NULL || ss->plain_buf == NULL) {
-        sensor_anomaly(s, ss->f->id, "tls.decrypt_memcap", NULL);
+    if (!decrypt_buffers(ss))
         return false;
-    }
     for (int d = 0; d < 2; d++) {
         ss->d[d].have_keys = true;
         ss->d[d].rec.want_protected = true;
@@ -272,6 +287,51 @@ static bool tls13_keys(struct session *ss, struct sess_dir *srv, uint16_t suite)
     }
     ss->decrypting = true;
     s->st.tls_sessions_decrypted++;
+    return true;
+}
+
+/* RFC 5246 6.3: the key block from CLIENT_RANDOM's master secret. In a
+ * renegotiation (RFC 5746) the new keys wait for each side's next CCS. */
+static bool tls12_keys(struct session *ss, struct sess_dir *srv, const struct tls_server_hello *sh)
+{
+    struct cs_sensor *s = ss->s;
+    if (s->kl == NULL || !ss->have_client_random || sh->random.n != 32)
+        return false;
+    struct keylog_entry e;
+    if (!keylog_lookup(s->kl, ss->client_random, &e) || e.secret[KEYLOG_MASTER_SECRET].n == 0) {
+        s->st.tls_keys_missing++;
+        return false;
+    }
+    bool etm = false; /* RFC 7366: encrypt_then_mac extension (22) in ServerHello */
+    struct tls_ext_iter it;
+    uint16_t type;
+    struct bytes body;
+    tls_ext_iter_init(&it, sh->extensions);
+    while (tls_ext_next(&it, &type, &body))
+        if (type == 22)
+            etm = true;
+    struct sess_dir *cli = &ss->d[!srv->dir];
+    struct tls_dir_keys *ck = ss->renego ? &cli->pending : &cli->keys;
+    struct tls_dir_keys *sk = ss->renego ? &srv->pending : &srv->keys;
+    if (tls_dir_keys_tls12(ck, sk, sh->cipher_suite, sh->version, etm,
+                           e.secret[KEYLOG_MASTER_SECRET].p, e.secret[KEYLOG_MASTER_SECRET].n,
+                           ss->client_random, sh->random.p) != PR_OK) {
+        sensor_anomaly(s, ss->f->id, "tls.decrypt_unsupported_suite", NULL);
+        return false;
+    }
+    if (!decrypt_buffers(ss))
+        return false;
+    for (int d = 0; d < 2; d++) {
+        ss->d[d].has_pending = ss->renego;
+        if (ss->renego)
+            continue;
+        ss->d[d].have_keys = true;
+        ss->d[d].rec.want_protected = true;
+        tls_hs_init(&ss->d[d].dec_hs, s->cfg.hs_msg_max);
+    }
+    if (!ss->renego)
+        s->st.tls_sessions_decrypted++;
+    ss->decrypting = true;
     return true;
 }
 
@@ -309,6 +369,7 @@ static void on_server_hello(struct session *ss, struct sess_dir *sd, const uint8
     if (ss->ch_sid_len > 0 && sh.session_id.n == ss->ch_sid_len &&
         memcmp(sh.session_id.p, ss->ch_sid, ss->ch_sid_len) == 0)
         t->resumed = true;
+    tls12_keys(ss, sd, &sh);
 }
 
 static void on_certificate(struct session *ss, struct sess_dir *sd, const uint8_t *b, size_t n)
@@ -340,6 +401,30 @@ static void on_certificate(struct session *ss, struct sess_dir *sd, const uint8_
     sd->certs_decrypted = sd->in_plaintext;
 }
 
+/* RFC 5746: a ClientHello under the session's keys starts a new handshake;
+ * it gets a session record (and a tls event) of its own. */
+static void start_renegotiation(struct session *ss)
+{
+    struct cs_sensor *s = ss->s;
+    for (int d = 0; d < 2; d++) {
+        struct sess_dir *sd = &ss->d[d];
+        mem_free(&s->mem, sd->cert_msg, sd->cert_msg_size);
+        sd->cert_msg = NULL;
+        sd->cert_msg_size = 0;
+        sd->has_certs = false;
+        sd->certs_decrypted = false;
+        sd->sent_client_hello = sd->sent_server_hello = sd->sent_hello_done = false;
+        sd->ccs_protected = false;
+        memset(&sd->certs, 0, sizeof sd->certs);
+    }
+    memset(&ss->t, 0, sizeof ss->t);
+    ss->t.renegotiation = true;
+    ss->emitted = false;
+    ss->renego = true;
+    ss->have_client_random = false;
+    ss->ch_sid_len = 0;
+}
+
 static void handshake_cb(void *ctx, uint8_t type, const uint8_t *body, size_t len)
 {
     struct sess_dir *sd = ctx;
@@ -348,6 +433,8 @@ static void handshake_cb(void *ctx, uint8_t type, const uint8_t *body, size_t le
         return;
     switch (type) {
     case TLS_HS_CLIENT_HELLO:
+        if (sd->in_plaintext && ss->emitted && !ss->renego)
+            start_renegotiation(ss);
         on_client_hello(ss, sd, body, len);
         break;
     case TLS_HS_SERVER_HELLO:
@@ -374,7 +461,7 @@ static void handshake_cb(void *ctx, uint8_t type, const uint8_t *body, size_t le
         sd->role_evidence--;
         break;
     case TLS_HS_FINISHED:
-        if (sd->in_plaintext) {
+        if (sd->in_plaintext && ss->t.version == 0x0304) {
             sd->finished = true;
             /* RFC 8446 4.4.4: the client's Finished ends the handshake */
             if (sd->dir == ss->f->client && ss->f->client_known)
@@ -393,13 +480,24 @@ static void ccs_cb(void *ctx)
     if (ss->done)
         return;
     sd->ccs = true;
-    if (ss->decrypting)
-        return; /* RFC 8446 D.4: middlebox-compatibility CCS, not an end */
+    /* RFC 8446 D.4: middlebox-compatibility CCS (also around a
+     * HelloRetryRequest, before the real ServerHello) is not an end */
+    if (ss->t.version == 0x0304 || !ss->t.has_server_hello) {
+        /* and what follows is not protected by it: TLS 1.3 protects with
+         * its own record type, and a second ClientHello / the real
+         * ServerHello after a HelloRetryRequest are clear text */
+        sd->rec.protect = false;
+        return;
+    }
     /* RFC 5246 7.3: an abbreviated handshake goes ServerHello -> CCS */
     if (sd->sent_server_hello && !sd->sent_hello_done && !sd->has_certs)
         ss->t.resumed = true;
-    if (ss->d[0].ccs && ss->d[1].ccs)
-        finish(ss, "complete");
+    if (ss->d[0].ccs && ss->d[1].ccs) {
+        if (ss->decrypting && ss->s->cfg.decrypt_watch > 0)
+            emit_tls(ss, "complete"); /* keep decrypting a while: renegotiation */
+        else
+            finish(ss, "complete");
+    }
 }
 
 static void alert_cb(void *ctx, uint8_t level, uint8_t desc)
@@ -449,6 +547,15 @@ static void decrypt_record(struct session *ss, struct sess_dir *sd, uint8_t type
         sensor_anomaly(s, ss->f->id, "tls.decrypt_failed", pr_status_name(st));
         return;
     }
+    if (ss->emitted && !ss->renego) {
+        /* [DECRYPT-WATCH] after a TLS 1.2 handshake only a bounded amount is
+         * decrypted, looking for a renegotiation; then the flow is bypassed */
+        sd->watched += len;
+        if (ss->d[0].watched + ss->d[1].watched > 2 * s->cfg.decrypt_watch) {
+            ss->done = true;
+            return;
+        }
+    }
     struct tls_rec_ops ops;
     make_ops(sd, &ops);
     switch (res.content_type) {
@@ -460,6 +567,24 @@ static void decrypt_record(struct session *ss, struct sess_dir *sd, uint8_t type
     case TLS_CT_ALERT:
         if (res.len >= 2)
             ops.alert(ops.ctx, ss->plain_buf[0], ss->plain_buf[1]);
+        break;
+    case TLS_CT_CHANGE_CIPHER_SPEC:
+        /* a renegotiation's CCS travels under the old keys; the new keys
+         * start with this direction's next record */
+        if (sd->has_pending) {
+            tls_dir_keys_free(&sd->keys);
+            sd->keys = sd->pending; /* moved: the OpenSSL contexts go with it */
+            memset(&sd->pending, 0, sizeof sd->pending);
+            sd->has_pending = false;
+        } else if (ss->renego) {
+            /* the key log has no secret for the renegotiated session: what
+             * follows in this direction cannot be read (counted once as
+             * tls_keys_missing when the ServerHello was seen) */
+            sd->have_keys = false;
+        }
+        sd->ccs_protected = true;
+        if (ss->renego && ss->d[0].ccs_protected && ss->d[1].ccs_protected)
+            finish(ss, "complete");
         break;
     case TLS_CT_APPLICATION_DATA:
         /* application data under handshake keys cannot happen; after the
@@ -582,6 +707,7 @@ void session_free(struct cs_sensor *s, struct flow *f)
         tls_rec_release(&ss->d[d].rec, &ops);
         tls_hs_release(&ss->d[d].dec_hs, &ops);
         tls_dir_keys_free(&ss->d[d].keys);
+        tls_dir_keys_free(&ss->d[d].pending);
         mem_free(&s->mem, ss->d[d].cert_msg, ss->d[d].cert_msg_size);
     }
     mem_free(&s->mem, ss->rec_buf, TLS_RECORD_HDR + TLS_RECORD_BODY_MAX);
