@@ -44,6 +44,8 @@ void cs_config_init(struct cs_config *cfg)
     cfg->memcap = CS_DEF_MEMCAP;
     cfg->keylog_max_entries = CS_DEF_KEYLOG_ENTRIES;
     cfg->decrypt_watch = CS_DEF_DECRYPT_WATCH;
+    cfg->key_wait_ms = CS_DEF_KEY_WAIT_MS;
+    cfg->key_wait_bytes = CS_DEF_KEY_WAIT_BYTES;
 }
 
 static void set_err(struct cs_sensor *s, const char *msg)

@@ -175,6 +175,7 @@ struct cs_stats {
     uint64_t certs_seen, certs_unparsed, cert_cache_hits, cert_cache_misses;
     uint64_t certs_decrypted, tls_sessions_decrypted, tls_keys_missing, tls_decrypt_errors;
     uint64_t keylog_lines, keylog_entries, keylog_malformed, keylog_full;
+    uint64_t tls_keys_late, tls_key_wait_expired;
     uint64_t memcap_hits, mem_peak;
     uint64_t events, anomalies;
 };
@@ -239,6 +240,8 @@ struct cs_config {
     bool emit_anomalies;         /* deliver CS_EVENT_ANOMALY events */
     size_t keylog_max_entries;   /* client randoms kept from key logs (allocated on first use) */
     size_t decrypt_watch;        /* bytes per direction decrypted after a TLS 1.2 handshake */
+    uint32_t key_wait_ms;        /* with a key log: how long a TLS 1.3 session waits for its keys */
+    size_t key_wait_bytes;       /* ... holding at most this many protected bytes; 0 = no wait */
     cs_event_cb on_event;
     void *user;
 };

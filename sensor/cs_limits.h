@@ -16,6 +16,8 @@
 #define CS_DEF_KEYLOG_ENTRIES 65536u        /* client randoms kept from key logs */
 #define CS_DEF_DECRYPT_WATCH (256u * 1024u) /* protected bytes per direction decrypted after a
                                               TLS 1.2 handshake, watching for renegotiation */
+#define CS_DEF_KEY_WAIT_MS 5000u           /* TLS 1.3 without keys yet: how long (packet time) */
+#define CS_DEF_KEY_WAIT_BYTES (64u * 1024u) /* ... and how many protected bytes are held */
 #define CS_REASM_MAX_SEGS_DIR 1024u        /* out-of-order segments held per direction */
 #define CS_TLS_RECORD_MAX (16384u + 2048u) /* RFC 5246 6.2.3: TLSCiphertext.length <= 2^14 + 2048 */
 

@@ -385,6 +385,7 @@ static void stats_event(struct jw *w, const struct cs_stats *st)
     S(certs_seen); S(certs_unparsed); S(cert_cache_hits); S(cert_cache_misses);
     S(certs_decrypted); S(tls_sessions_decrypted); S(tls_keys_missing); S(tls_decrypt_errors);
     S(keylog_lines); S(keylog_entries); S(keylog_malformed); S(keylog_full);
+    S(tls_keys_late); S(tls_key_wait_expired);
     S(memcap_hits); S(mem_peak); S(events); S(anomalies);
 #undef S
     jw_obj_close(w);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "cs_limits.h"
 #include "ja.h"
 #include "sensor_int.h"
 #include "keylog.h"
@@ -55,6 +56,14 @@ struct session {
     bool have_client_random;
     bool decrypting;        /* session keys were found: protected records are decrypted */
     bool renego;            /* inside a renegotiated handshake */
+    /* TLS 1.3 whose keys are not (yet) in the key log: protected records
+     * held, bounded, while the key log may still grow */
+    bool awaiting_keys;
+    uint8_t srv_dir;
+    uint16_t suite;
+    int64_t wait_until_us;
+    uint8_t *held;          /* [dir, type, ver hi, ver lo, len hi, len lo, body]... */
+    size_t held_len, held_size;
     uint8_t *rec_buf;       /* header + body of one protected record */
     uint8_t *plain_buf;     /* its plaintext */
     struct cs_tls t;
@@ -265,7 +274,8 @@ static bool tls13_keys(struct session *ss, struct sess_dir *srv, uint16_t suite)
     struct keylog_entry e;
     if (!keylog_lookup(s->kl, ss->client_random, &e) || e.secret[KEYLOG_CLIENT_HS].n == 0 ||
         e.secret[KEYLOG_SERVER_HS].n == 0) {
-        s->st.tls_keys_missing++;
+        if (!ss->awaiting_keys)
+            s->st.tls_keys_missing++; /* once per session, not per retry */
         return false;
     }
     struct sess_dir *cli = &ss->d[!srv->dir];
@@ -335,6 +345,83 @@ static bool tls12_keys(struct session *ss, struct sess_dir *srv, const struct tl
     return true;
 }
 
+/* Hold this TLS 1.3 session's protected records for a while when a key
+ * log is configured but has no keys for it yet (live capture: the client
+ * writes its keys as it goes). */
+static bool await_keys(struct session *ss, struct sess_dir *srv, uint16_t suite)
+{
+    struct cs_sensor *s = ss->s;
+    if (s->kl == NULL || s->cfg.key_wait_bytes == 0 || s->cfg.key_wait_ms == 0)
+        return false;
+    ss->awaiting_keys = true;
+    ss->srv_dir = srv->dir;
+    ss->suite = suite;
+    ss->wait_until_us = s->now_us + (int64_t)s->cfg.key_wait_ms * 1000;
+    for (int d = 0; d < 2; d++)
+        ss->d[d].rec.want_protected = true;
+    return true;
+}
+
+static void hold_record(struct session *ss, int dir, uint8_t type, uint16_t version,
+                        const uint8_t *body, size_t len)
+{
+    struct cs_sensor *s = ss->s;
+    size_t need = 6 + len;
+    if (body == NULL || need > s->cfg.key_wait_bytes - ss->held_len ||
+        ss->held_len > s->cfg.key_wait_bytes) {
+        ss->awaiting_keys = false; /* [KEY-WAIT-BOUND] gave up: certificates stay unseen */
+        s->st.tls_key_wait_expired++;
+        finish(ss, "bypassed");
+        return;
+    }
+    if (ss->held_size < ss->held_len + need) {
+        size_t ns = s->cfg.key_wait_bytes;
+        uint8_t *nb = ss->held == NULL ? mem_calloc(&s->mem, 1, ns)
+                                       : mem_realloc(&s->mem, ss->held, ss->held_size, ns);
+        if (nb == NULL) {
+            ss->awaiting_keys = false;
+            finish(ss, "bypassed");
+            return;
+        }
+        ss->held = nb;
+        ss->held_size = ns;
+    }
+    uint8_t *q = ss->held + ss->held_len;
+    q[0] = (uint8_t)dir;
+    q[1] = type;
+    q[2] = (uint8_t)(version >> 8);
+    q[3] = (uint8_t)version;
+    q[4] = (uint8_t)(len >> 8);
+    q[5] = (uint8_t)len;
+    memcpy(q + 6, body, len);
+    ss->held_len += need;
+}
+
+static void decrypt_record(struct session *ss, struct sess_dir *sd, uint8_t type,
+                           uint16_t version, const uint8_t *body, size_t len);
+
+/* Keys may have arrived: set them up and replay what was held, in order. */
+static void retry_keys(struct session *ss)
+{
+    struct cs_sensor *s = ss->s;
+    if (!tls13_keys(ss, &ss->d[ss->srv_dir], ss->suite))
+        return;
+    s->st.tls_keys_late++;
+    s->st.tls_keys_missing--; /* counted when the ServerHello found none: "missing" means never */
+    ss->awaiting_keys = false;
+    ss->t.certs_encrypted = false;
+    size_t off = 0;
+    while (off + 6 <= ss->held_len && !ss->done) {
+        const uint8_t *q = ss->held + off;
+        size_t len = (size_t)q[4] << 8 | q[5];
+        decrypt_record(ss, &ss->d[q[0] & 1], q[1], (uint16_t)(q[2] << 8 | q[3]), q + 6, len);
+        off += 6 + len;
+    }
+    mem_free(&s->mem, ss->held, ss->held_size);
+    ss->held = NULL;
+    ss->held_len = ss->held_size = 0;
+}
+
 static void on_server_hello(struct session *ss, struct sess_dir *sd, const uint8_t *b, size_t n)
 {
     struct cs_tls *t = &ss->t;
@@ -363,6 +450,8 @@ static void on_server_hello(struct session *ss, struct sess_dir *sd, const uint8
         if (tls13_keys(ss, sd, sh.cipher_suite))
             return; /* follow the encrypted handshake */
         t->certs_encrypted = !sh.has_pre_shared_key;
+        if (!sh.has_pre_shared_key && await_keys(ss, sd, sh.cipher_suite))
+            return; /* a key log is being followed: its keys may come later */
         finish(ss, "bypassed");
         return;
     }
@@ -517,6 +606,11 @@ static void alert_cb(void *ctx, uint8_t level, uint8_t desc)
 
 static void make_ops(struct sess_dir *sd, struct tls_rec_ops *ops);
 
+static int64_t s_now(const struct session *ss)
+{
+    return ss->s->now_us;
+}
+
 /* One protected record of a direction whose keys are known: decrypt it
  * and hand the plaintext to the same handshake/alert code as clear text. */
 static void decrypt_record(struct session *ss, struct sess_dir *sd, uint8_t type,
@@ -605,6 +699,18 @@ static void protected_cb(void *ctx, uint8_t type, uint16_t version, const uint8_
         return;
     if (ss->decrypting && sd->have_keys) {
         decrypt_record(ss, sd, type, version, body, len);
+        return;
+    }
+    if (ss->awaiting_keys) {
+        if (s_now(ss) > ss->wait_until_us) {
+            ss->awaiting_keys = false;
+            ss->s->st.tls_key_wait_expired++;
+            finish(ss, "bypassed");
+            return;
+        }
+        hold_record(ss, sd->dir, type, version, body, len);
+        if (ss->awaiting_keys)
+            retry_keys(ss);
         return;
     }
     if (type != TLS_CT_APPLICATION_DATA)
@@ -710,6 +816,7 @@ void session_free(struct cs_sensor *s, struct flow *f)
         tls_dir_keys_free(&ss->d[d].pending);
         mem_free(&s->mem, ss->d[d].cert_msg, ss->d[d].cert_msg_size);
     }
+    mem_free(&s->mem, ss->held, ss->held_size);
     mem_free(&s->mem, ss->rec_buf, TLS_RECORD_HDR + TLS_RECORD_BODY_MAX);
     mem_free(&s->mem, ss->plain_buf, TLS_DECRYPT_OUT_MAX);
     mem_free(&s->mem, ss, sizeof *ss);
@@ -776,6 +883,11 @@ void session_end(struct cs_sensor *s, struct flow *f, const char *state)
     struct session *ss = f->sess;
     if (ss == NULL)
         return;
+    if (ss->awaiting_keys && !ss->done) {
+        retry_keys(ss); /* the key log may have grown since the last record */
+        if (ss->awaiting_keys)
+            s->st.tls_key_wait_expired++;
+    }
     emit_tls(ss, state);
     session_free(s, f);
 }
