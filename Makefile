@@ -25,7 +25,7 @@ DEB_PKGS := build-essential pkg-config libpcap-dev libssl-dev libndpi-dev libmax
 
 CC ?= cc
 PKG_CFLAGS := $(filter-out -I/usr/include/x86_64-linux-gnu,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(NDPI_LIBS)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -58,7 +58,7 @@ CFLAGS_ALL = $(BASE_CFLAGS) $(VCFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(LDHARDEN) $(VLDFLAGS) $(LDFLAGS)
 
 # Library: everything in parsers/, rules/ and sensor/ except the CLI files.
-CLI_SRC := sensor/main.c sensor/capture.c sensor/output.c
+CLI_SRC := sensor/main.c sensor/capture.c sensor/output.c sensor/pcapng_keys.c
 LIB_SRC := $(sort $(wildcard parsers/*.c) $(wildcard rules/*.c) \
              $(filter-out $(CLI_SRC),$(wildcard sensor/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -77,6 +77,8 @@ all: cli lib
 
 cli: $(B)/certsensor
 lib: $(B)/libcertsensor.a $(B)/libcertsensor.so
+
+$(B)/obj/sensor/classify.o: CFLAGS += $(NDPI_CFLAGS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -99,8 +101,11 @@ $(B)/certsensor: $(CLI_OBJ) $(B)/libcertsensor.a
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libcertsensor.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	@$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -iquote tests/unit -o $@ $< $(B)/libcertsensor.a \
-	    $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(PKG_LIBS)
+	@$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -iquote tests/unit -o $@ $< $(filter %.o,$^) \
+	    $(B)/libcertsensor.a $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(PKG_LIBS)
+
+# Unit tests of CLI-only modules (not in the library) link their objects too.
+$(B)/tests/test_pcapng_keys: $(B)/obj/sensor/pcapng_keys.o
 
 $(B)/tests/embed_example: $(EXAMPLE_SRC) $(B)/libcertsensor.a
 	@mkdir -p $(dir $@)

@@ -43,6 +43,7 @@ void cs_config_init(struct cs_config *cfg)
     cfg->cert_cache_entries = CS_DEF_CERT_CACHE;
     cfg->memcap = CS_DEF_MEMCAP;
     cfg->keylog_max_entries = CS_DEF_KEYLOG_ENTRIES;
+    cfg->ndpi = true;
     cfg->decrypt_watch = CS_DEF_DECRYPT_WATCH;
     cfg->key_wait_ms = CS_DEF_KEY_WAIT_MS;
     cfg->key_wait_bytes = CS_DEF_KEY_WAIT_BYTES;
@@ -131,6 +132,8 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
     case FLOW_END_FLUSH:
         break;
     }
+    if (s->cls != NULL && f->sess != NULL)
+        classify_finish(s->cls, &f->app);
     if (f->sess != NULL) {
         /* whatever is still held is delivered now, gaps skipped */
         for (int d = 0; d < 2; d++) {
@@ -142,6 +145,8 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
     }
     reasm_release(&s->rg, &f->rd[0]);
     reasm_release(&s->rg, &f->rd[1]);
+    if (s->cls != NULL)
+        classify_release(s->cls, &f->app);
 }
 
 /* ---- lifecycle ----------------------------------------------------------------- */
@@ -176,7 +181,9 @@ struct cs_sensor *cs_new(const struct cs_config *cfg, cs_err *err)
     s->rg.max_segs_dir = CS_REASM_MAX_SEGS_DIR;
     s->ft = flow_table_new(&s->mem, cfg->max_flows, on_flow_end, s);
     s->cc = certcache_new(&s->mem, s->cfg.cert_cache_entries);
-    if (s->ft == NULL || s->cc == NULL) {
+    if (cfg->ndpi)
+        s->cls = classify_new(&s->mem);
+    if (s->ft == NULL || s->cc == NULL || (cfg->ndpi && s->cls == NULL)) {
         cs_free(s);
         if (err)
             *err = CS_ERR_NOMEM;
@@ -198,6 +205,7 @@ void cs_free(struct cs_sensor *s)
     }
     flow_table_free(s->ft);
     certcache_free(s->cc);
+    classify_free(s->cls);
     keylog_free(s->kl);
     s->mem.used -= s->kl_bytes <= s->mem.used ? s->kl_bytes : s->mem.used;
     struct cs_mem m = s->mem;
@@ -242,6 +250,9 @@ static void bypass(struct cs_sensor *s, struct flow *f)
     reasm_release(&s->rg, &f->rd[1]);
     f->bypass = true;
     s->st.flows_bypassed++;
+    /* nDPI has seen the handshake too: its label is final now */
+    if (s->cls != NULL)
+        classify_finish(s->cls, &f->app);
 }
 
 static void tcp_packet(struct cs_sensor *s, const struct decoded *d)
@@ -271,6 +282,10 @@ static void tcp_packet(struct cs_sensor *s, const struct decoded *d)
     if (d->flags & TCPF_RST)
         f->rst = true;
     bool closed = f->rst || (f->fin[0] && f->fin[1]);
+    /* nDPI sees the first packets of every flow until it has a label, the
+     * flow is bypassed, or CLASSIFY_MAX_PKTS; then never again */
+    if (s->cls != NULL && !f->app.done)
+        classify_packet(s->cls, &f->app, d->l3, d->l3_len, s->now_us);
     if (f->bypass) {
         s->st.packets_bypassed++;
         flow_touch(s->ft, f, s->now_us, closed);

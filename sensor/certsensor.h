@@ -152,6 +152,9 @@ struct cs_tls {
     bool alert_from_server;
     const char *state;             /* "complete", "bypassed", "closed", "timeout", "flushed" */
     const char *from_proto;        /* protocol before a STARTTLS-style upgrade, or NULL */
+    char app_proto[64];            /* nDPI label, e.g. "TLS.Microsoft365" ("" when disabled) */
+    char app_category[32];         /* nDPI category, e.g. "Collaborative" */
+    char app_risks[512];           /* nDPI risk names, comma-separated */
 };
 
 /* ---- anomalies and statistics ----------------------------------------- */
@@ -238,6 +241,7 @@ struct cs_config {
     size_t cert_cache_entries;   /* certificate analyses kept (by SHA-256) */
     size_t memcap;               /* total heap the sensor may use; 0 = default */
     bool emit_anomalies;         /* deliver CS_EVENT_ANOMALY events */
+    bool ndpi;                   /* label flows with nDPI (default true) */
     size_t keylog_max_entries;   /* client randoms kept from key logs (allocated on first use) */
     size_t decrypt_watch;        /* bytes per direction decrypted after a TLS 1.2 handshake */
     uint32_t key_wait_ms;        /* with a key log: how long a TLS 1.3 session waits for its keys */

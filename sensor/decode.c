@@ -182,6 +182,8 @@ static enum decode_result dec_l4(uint8_t proto, struct cur c, size_t declared, s
 static enum decode_result dec_ipv4(struct cur c, struct decoded *d)
 {
     size_t have = cur_left(&c);
+    d->l3 = c.p;
+    d->l3_len = have;
     struct cur h = c;
     uint8_t vihl = cur_u8(&h);
     cur_u8(&h); /* TOS */
@@ -224,6 +226,8 @@ static enum decode_result dec_ipv4(struct cur c, struct decoded *d)
 /* RFC 8200 3, 4 */
 static enum decode_result dec_ipv6(struct cur c, struct decoded *d)
 {
+    d->l3 = c.p;
+    d->l3_len = cur_left(&c);
     uint32_t vtf = cur_u32(&c);
     size_t plen = cur_u16(&c);
     uint8_t next = cur_u8(&c);

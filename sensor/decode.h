@@ -40,6 +40,8 @@ struct decoded {
     size_t payload_len;        /* bytes present in the capture */
     size_t seg_len;            /* payload length the IP header declares (>= payload_len) */
     unsigned encap_depth;      /* tunnels and tags crossed */
+    const uint8_t *l3;         /* innermost IP header (for the application classifier) */
+    size_t l3_len;             /* bytes of that IP packet present in the capture */
 };
 
 /* Decode one captured frame. `data`/`caplen` are the captured bytes. */

@@ -259,6 +259,21 @@ static void endpoints(struct jw *w, const struct cs_tls *t)
 static void tls_obj(struct jw *w, const struct cs_tls *t)
 {
     char buf[200];
+    if (t->app_proto[0]) {
+        jw_obj_open(w, "ndpi");
+        jw_str(w, "protocol", t->app_proto);
+        jw_str(w, "category", t->app_category);
+        jw_arr_open(w, "risks");
+        const char *r = t->app_risks;
+        while (*r) {
+            const char *e = strchr(r, ',');
+            size_t n = e ? (size_t)(e - r) : strlen(r);
+            jw_strn(w, NULL, r, n);
+            r += n + (e ? 1 : 0);
+        }
+        jw_arr_close(w);
+        jw_obj_close(w);
+    }
     jw_obj_open(w, "tls");
     jw_str(w, "version", t->version ? tls_version_name(t->version) : "UNDETERMINED");
     if (t->has_client_hello)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "alloc.h"
+#include "classify.h"
 #include "decode.h"
 #include "reasm.h"
 
@@ -45,6 +46,7 @@ struct flow {
     bool bypass;              /* handshake over or no TLS: count only */
     struct reasm_dir rd[2];
     struct session *sess;
+    struct classify_flow app;  /* nDPI label */
 };
 
 struct flow_table;

@@ -1,7 +1,5 @@
 #include "json.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 void jw_init(struct jw *w, char *buf, size_t cap)
@@ -154,20 +152,35 @@ void jw_str(struct jw *w, const char *key, const char *v)
     jw_strn(w, key, v, strlen(v));
 }
 
+/* decimal digits of v into the end of b[24]; returns the first digit */
+static char *u64_digits(uint64_t v, char b[24])
+{
+    char *p = b + 24;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return p;
+}
+
 void jw_u64(struct jw *w, const char *key, uint64_t v)
 {
     char b[24];
-    int n = snprintf(b, sizeof b, "%" PRIu64, v);
+    char *p = u64_digits(v, b);
     sep_key(w, key);
-    put(w, b, (size_t)n);
+    put(w, p, (size_t)(b + 24 - p));
 }
 
 void jw_i64(struct jw *w, const char *key, int64_t v)
 {
     char b[24];
-    int n = snprintf(b, sizeof b, "%" PRId64, v);
+    /* magnitude without overflow for INT64_MIN */
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    char *p = u64_digits(m, b);
+    if (v < 0)
+        *--p = '-';
     sep_key(w, key);
-    put(w, b, (size_t)n);
+    put(w, p, (size_t)(b + 24 - p));
 }
 
 void jw_bool(struct jw *w, const char *key, bool v)

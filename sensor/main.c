@@ -72,6 +72,7 @@ static void usage(FILE *fp)
             "  --extract-certs DIR   write each distinct certificate once as DIR/<sha256>.pem\n"
             "  --anomalies           also write anomaly events\n"
             "  --no-stats            do not write the final stats event\n"
+            "  --no-ndpi             do not label flows with nDPI\n"
             "limits\n"
             "  --max-flows N         flow table size (default 262144)\n"
             "  --flow-timeout S      idle flow timeout in seconds of packet time (default 600)\n"
@@ -111,6 +112,7 @@ enum {
     OPT_ANOMALIES,
     OPT_NO_STATS,
     OPT_SNAPLEN,
+    OPT_NO_NDPI,
 };
 
 int main(int argc, char **argv)
@@ -126,6 +128,7 @@ int main(int argc, char **argv)
         {"anomalies", no_argument, NULL, OPT_ANOMALIES},
         {"no-stats", no_argument, NULL, OPT_NO_STATS},
         {"snaplen", required_argument, NULL, OPT_SNAPLEN},
+        {"no-ndpi", no_argument, NULL, OPT_NO_NDPI},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -204,6 +207,9 @@ int main(int argc, char **argv)
         case OPT_SNAPLEN:
             if (!parse_size("--snaplen", optarg, 64, 262144, &snaplen))
                 return 2;
+            break;
+        case OPT_NO_NDPI:
+            cfg.ndpi = false;
             break;
         case 'V':
             printf("certsensor %s\n", CS_VERSION);

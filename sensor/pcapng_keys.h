@@ -9,7 +9,8 @@
  *
  * This is block walking only: 8-byte block headers, the byte-order magic of
  * each Section Header Block, the DSB's fixed fields. Every other block is
- * skipped with fseeko() after its trailing length is checked; nothing but a
+ * skipped (read through stdio when it is short, fseeko() past it when it is
+ * longer than 64 KiB) and its trailing length checked; nothing but a
  * DSB body is ever read into memory, and a DSB is at most
  * PCAPNG_KEYS_MAX_DSB bytes. */
 #ifndef CS_SENSOR_PCAPNG_KEYS_H
@@ -22,8 +23,8 @@
 #define PCAPNG_KEYS_MAX_DSB (64u * 1024u * 1024u) /* one DSB, total length, bytes */
 
 /* Walks the pcapng file fp from its current position (a separately opened
- * FILE for the capture's path, positioned at the start; not stdin: blocks
- * are skipped with fseeko) to its end.
+ * FILE for the capture's path, positioned at the start; not stdin: long
+ * blocks are skipped with fseeko) to its end.
  *
  * For every DSB of secrets type TLSK with a non-empty key log, in file order,
  * on_keys(ctx, p, n) is called with the key log bytes (the block's padding

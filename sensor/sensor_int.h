@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "certcache.h"
 #include "certsensor.h"
+#include "classify.h"
 #include "flow.h"
 #include "keylog.h"
 #include "reasm.h"
@@ -15,6 +16,7 @@ struct cs_sensor {
     struct flow_table *ft;
     struct reasm_glob rg;
     struct cert_cache *cc;
+    struct classifier *cls;       /* NULL when nDPI is disabled */
     struct keylog *kl;            /* session keys, created by the first cs_keylog_feed */
     size_t kl_bytes;              /* charged to the memcap */
     struct cs_stats st;

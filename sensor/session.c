@@ -197,6 +197,9 @@ static void emit_tls(struct session *ss, const char *state)
     t->ja3s_string = t->ja3s[0] ? ss->ja3s_str : NULL;
     if (t->alert_level != 0)
         t->alert_from_server = ss->alert_dir == sv;
+    if (s->cls != NULL)
+        classify_describe(s->cls, &f->app, t->app_proto, sizeof t->app_proto, t->app_category,
+                          sizeof t->app_category, t->app_risks, sizeof t->app_risks);
     fill_chain(s, &ss->d[sv], t->server_certs, &t->server_cert_count, &t->server_chain_truncated);
     fill_chain(s, &ss->d[c], t->client_certs, &t->client_cert_count, &t->client_chain_truncated);
     s->st.tls_sessions++;
