@@ -24,11 +24,13 @@ struct cur {
 
 static inline struct cur cur_make(const uint8_t *p, size_t n)
 {
-    struct cur c = {p, p + n, false};
+    struct cur c = {p, p, false};
     if (p == NULL) {
-        c.p = c.end = NULL;
+        /* [CUR-NULL] an empty view {NULL, 0}: no arithmetic on NULL, even + 0 */
         c.err = (n != 0);
+        return c;
     }
+    c.end = p + n;
     return c;
 }
 

@@ -1,4 +1,5 @@
 #include "capture.h"
+#include "pcapng_keys.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -33,8 +34,30 @@ static int64_t ts_of(const struct pcap_pkthdr *h)
     return (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
 }
 
+static void dsb_keys(void *ctx, const uint8_t *p, size_t n)
+{
+    struct cs_sensor *s = ctx;
+    cs_keylog_feed(s, p, n);
+    cs_keylog_feed(s, (const uint8_t *)"\n", 1); /* one DSB's last line ends here */
+}
+
+/* Keys carried in the capture itself (pcapng Decryption Secrets Blocks),
+ * read before its packets. Damage is left to the packet reader to report. */
+static void embedded_keys(struct cs_sensor *s, const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return; /* a pipe cannot be read twice */
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        return;
+    char err[256];
+    pcapng_keys_scan(fp, dsb_keys, s, err, sizeof err);
+    fclose(fp);
+}
+
 bool capture_file(struct cs_sensor *s, const char *path, const char *filter)
 {
+    embedded_keys(s, path);
     char err[PCAP_ERRBUF_SIZE] = "";
     /* our own FILE with a large buffer: fewer read() calls on big captures */
     FILE *in = NULL;

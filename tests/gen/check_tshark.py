@@ -6,25 +6,27 @@ usage: tests/gen/check_tshark.py DIR        (e.g. pcaps)
 
 For every capture in DIR/MANIFEST.tsv:
   - the file's SHA-256 matches the manifest;
-  - tshark (with DIR/<capture>.keys when present, out-of-order reassembly on)
-    extracts every certificate; each is hashed here and the multiset of
+  - tshark (with DIR/<capture>.keys when present, or the Decryption Secrets
+    Blocks of a pcapng file, out-of-order reassembly on) extracts every
+    certificate; each is hashed here and the multiset of
     (file, frame, tcp_stream, src, sport, dst, dport, sender, msg_index,
     chain_index, der_len, sha1, sha256) must equal DIR/expected.jsonl;
+  - "decrypted": tshark without any secrets (no key log; a pcapng copy made by
+    `editcap --discard-all-secrets`) sees exactly the certificates marked
+    "decrypted": false, by (frame, sender, chain_index, sha256);
   - subject, issuer and serial match `openssl x509 -nameopt RFC2253` on the DER;
   - the Certificate-message count matches the manifest;
   - no IP/TCP checksum is wrong and no packet is malformed.
 Exit 0 if everything matches, 1 otherwise.
 """
-import collections, hashlib, json, os, subprocess, sys
+import collections, hashlib, json, os, subprocess, sys, tempfile
 
 TSHARK = ["tshark", "-n", "-o", "tcp.reassemble_out_of_order:TRUE",
           "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE"]
 
 
 def tshark(path, keys, dfilter, fields):
-    cmd = TSHARK + ["-r", path]
-    if keys:
-        cmd += ["-o", "tls.keylog_file:" + keys]
+    cmd = TSHARK + ["-r", path, "-o", "tls.keylog_file:" + (keys or "")]
     cmd += ["-Y", dfilter, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|"]
     for f in fields:
         cmd += ["-e", f]
@@ -42,6 +44,27 @@ def openssl_fields(der):
         f[k.strip()] = v.strip()
     serial = f["serial"].lower().lstrip("0") or "0"
     return f["subject"], f["issuer"], serial
+
+
+def visible_without_secrets(path, servers):
+    """(frame, sender, chain_index, sha256) of every certificate tshark sees with no
+    key log and, for pcapng, with the Decryption Secrets Blocks removed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if path.endswith(".pcapng"):
+            bare = os.path.join(tmp, "bare.pcapng")
+            subprocess.run(["editcap", "--discard-all-secrets", path, bare], check=True,
+                           capture_output=True)
+            path = bare
+        seen = collections.Counter()
+        for frame, stream, s4, s6, sport, certs in tshark(
+                path, None, "tls.handshake.certificate",
+                ["frame.number", "tcp.stream", "ip.src", "ipv6.src", "tcp.srcport",
+                 "tls.handshake.certificate"]):
+            sender = "server" if (stream, s4 or s6, sport) in servers else "client"
+            for ci, hexder in enumerate(certs.split("|")):
+                der = bytes.fromhex(hexder.replace(":", ""))
+                seen[(int(frame), sender, ci, hashlib.sha256(der).hexdigest())] += 1
+        return seen
 
 
 def check_capture(d, name, row, expected):
@@ -96,6 +119,14 @@ def check_capture(d, name, row, expected):
         problems.append(f"expected but tshark did not find: {k}")
     for k in got - want:
         problems.append(f"tshark found but not expected: {k}")
+
+    clear = collections.Counter((r["frame"], r["sender"], r["chain_index"], r["sha256"])
+                                for r in expected if not r["decrypted"])
+    bare = visible_without_secrets(path, servers)
+    for k in clear - bare:
+        problems.append(f"decrypted: false, but tshark needs secrets to see it: {k}")
+    for k in bare - clear:
+        problems.append(f"decrypted: true, but tshark sees it without secrets: {k}")
     n = sum(want.values())
     dec = sum(1 for r in expected if r["decrypted"])
     return problems, n, dec

@@ -4,8 +4,9 @@
  *   certgen OUTDIR                 every default scenario
  *   certgen OUTDIR SCENARIO...     only those (other lines of the truth files are kept)
  *
- * Writes OUTDIR/<scenario>.pcap (+ .keys for TLS 1.3), OUTDIR/expected.jsonl and
- * OUTDIR/MANIFEST.tsv. Output is deterministic for a given OpenSSL version. */
+ * Writes OUTDIR/<scenario>.pcap (+ .keys for TLS 1.3; <scenario>.pcapng with the key
+ * log inside for pcapng_dsb rows), OUTDIR/expected.jsonl and OUTDIR/MANIFEST.tsv.
+ * Output is deterministic for a given OpenSSL version. */
 #include "detrand.h"
 #include "run.h"
 #include "scenarios.h"
@@ -90,8 +91,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < scenario_count; i++) {
         files[i] = outs[i].file;
-        if (!want[i])
-            snprintf(outs[i].file, sizeof(outs[i].file), "%s.pcap", scenario_table[i].name);
+        if (!want[i] && scenario_file(&scenario_table[i], outs[i].file, sizeof(outs[i].file)))
+            goto out;
         exp_parts[i] = outs[i].expected;
         man_parts[i] = outs[i].manifest;
     }

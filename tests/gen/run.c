@@ -43,8 +43,7 @@ int run_scenario(const struct scenario *s, const char *outdir, struct run_out *o
     memset(&cap, 0, sizeof(cap));
     memset(&conn, 0, sizeof(conn));
     memset(&r, 0, sizeof(r));
-    int n = snprintf(out->file, sizeof(out->file), "%s.pcap", s->name);
-    if (n < 0 || (size_t)n >= sizeof(out->file))
+    if (scenario_file(s, out->file, sizeof(out->file)) != 0)
         return -1;
 
     /* The PKI is rebuilt for every scenario from the same seed: identical certificates
@@ -60,8 +59,10 @@ int run_scenario(const struct scenario *s, const char *outdir, struct run_out *o
     np.host[0].port = (uint16_t)(49152u + gen_fnv1a(s->name) % 16384u);
     np.host[1].port = dlg->port;
 
-    if (gen_path(path, sizeof(path), outdir, out->file) != 0 ||
-        pcapw_open(&cap.w, path, PCAPW_LINKTYPE_ETHERNET) != 0)
+    if (gen_path(path, sizeof(path), outdir, out->file) != 0)
+        goto out;
+    if ((s->pcapng_dsb ? pcapw_open_ng(&cap.w, path, PCAPW_LINKTYPE_ETHERNET)
+                       : pcapw_open(&cap.w, path, PCAPW_LINKTYPE_ETHERNET)) != 0)
         goto out;
     cap.ts_us = (uint64_t)RUN_START_TIME * 1000000u;
     tcp_init(&conn, &cap, &np, s->mss ? s->mss : NET_MAX_PAYLOAD, s->name);
@@ -75,8 +76,14 @@ int run_scenario(const struct scenario *s, const char *outdir, struct run_out *o
         .dialog = dlg,
         .cert_flight_tricks = s->tricks,
         .verify_time = RUN_START_TIME,
+        .hrr = s->hrr,
+        .renegotiate = s->renegotiate,
     };
     if (tls_run(&conn, &pki, &tp, &r) != 0)
+        goto out;
+    /* The secrets go in before the packets (the writer puts them there at close). */
+    if (s->pcapng_dsb &&
+        pcapw_add_secrets(&cap.w, PCAPW_SECRETS_TLS_KEYLOG, r.keylog.p, r.keylog.n) != 0)
         goto out;
     out->frames = cap.w.frames;
     if (pcapw_close(&cap.w) != 0) {
@@ -89,9 +96,9 @@ int run_scenario(const struct scenario *s, const char *outdir, struct run_out *o
         goto out;
     out->bytes = (size_t)st.st_size;
 
-    if (s->keylog || s->tls_version == TLS1_3_VERSION) {
+    if ((s->keylog || s->tls_version == TLS1_3_VERSION) && !s->pcapng_dsb) {
         char kpath[4200];
-        n = snprintf(kpath, sizeof(kpath), "%s.keys", path);
+        int n = snprintf(kpath, sizeof(kpath), "%s.keys", path);
         if (n < 0 || (size_t)n >= sizeof(kpath) || gen_write_file(kpath, r.keylog.p, r.keylog.n))
             goto out;
         out->keys = true;
@@ -104,8 +111,10 @@ int run_scenario(const struct scenario *s, const char *outdir, struct run_out *o
             0)
         goto out;
 
-    printf("%s: %zu frames, %zu bytes, %s %s, %zu Certificate message(s)%s\n", out->file,
-           out->frames, out->bytes, r.version, r.cipher, r.n_msgs, out->keys ? ", + .keys" : "");
+    const char *keys_note = out->keys ? ", + .keys" : s->pcapng_dsb ? ", key log in a DSB" : "";
+    printf("%s: %zu frames, %zu bytes, %s %s%s%s, %zu Certificate message(s)%s\n", out->file,
+           out->frames, out->bytes, r.version, r.cipher, r.hello_retry ? ", HelloRetryRequest" : "",
+           r.renegotiated ? ", renegotiated" : "", r.n_msgs, keys_note);
     describe_verify("client", r.client_verify);
     describe_verify("server", r.server_verify);
     rc = 0;

@@ -2,6 +2,7 @@
 #include "scenarios.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/ssl.h>
@@ -69,6 +70,59 @@ const struct scenario scenario_table[] = {
         .server_chain = {PKI_SELF_EC}, .sni = "selfsigned.example.test",
         .vlan_id = 100,
     },
+    {
+        .name = "tls13-aes256", .category = "keylog",
+        .notes = "certgen: TLS 1.3 TLS_AES_256_GCM_SHA384 (48-byte secrets), RSA-2048 leaf + intermediate, encrypted Certificate; key log in .keys",
+        .tls_version = TLS1_3_VERSION, .cipher = "TLS_AES_256_GCM_SHA384",
+        .server_chain = {PKI_SRV_RSA, PKI_INT_RSA},
+    },
+    {
+        .name = "tls13-chacha20", .category = "keylog",
+        .notes = "certgen: TLS 1.3 TLS_CHACHA20_POLY1305_SHA256, ECDSA P-256 leaf + intermediate, encrypted Certificate; key log in .keys",
+        .tls_version = TLS1_3_VERSION, .cipher = "TLS_CHACHA20_POLY1305_SHA256",
+        .server_chain = {PKI_SRV_EC, PKI_INT_EC},
+    },
+    {
+        .name = "tls13-ccm", .category = "keylog",
+        .notes = "certgen: TLS 1.3 TLS_AES_128_CCM_SHA256 (16-byte tag), ECDSA P-256 leaf + intermediate, encrypted Certificate; key log in .keys",
+        .tls_version = TLS1_3_VERSION, .cipher = "TLS_AES_128_CCM_SHA256",
+        .server_chain = {PKI_SRV_EC, PKI_INT_EC},
+    },
+    {
+        .name = "tls13-mtls", .category = "keylog",
+        .notes = "certgen: TLS 1.3 mutual TLS, TLS_AES_128_GCM_SHA256, server and client ECDSA P-256 leaf + intermediate, both Certificates encrypted (client's under the client handshake traffic secret); key log in .keys",
+        .tls_version = TLS1_3_VERSION, .cipher = "TLS_AES_128_GCM_SHA256",
+        .server_chain = {PKI_SRV_EC, PKI_INT_EC},
+        .client_chain = {PKI_CLI_EC, PKI_INT_EC},
+    },
+    {
+        .name = "tls13-hrr", .category = "keylog",
+        .notes = "certgen: TLS 1.3 HelloRetryRequest (client key share X25519, server takes only P-256), second ClientHello, TLS_AES_128_GCM_SHA256, ECDSA P-256 leaf + intermediate, encrypted Certificate; key log in .keys",
+        .tls_version = TLS1_3_VERSION, .cipher = "TLS_AES_128_GCM_SHA256",
+        .server_chain = {PKI_SRV_EC, PKI_INT_EC},
+        .hrr = true,
+    },
+    {
+        .name = "tls12-renegotiation", .category = "keylog",
+        .notes = "certgen: TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256, one HTTP exchange, then a client-initiated renegotiation whose server Certificate is encrypted under the first session's keys; RSA-2048 leaf + intermediate twice; key log (two CLIENT_RANDOM lines) in .keys",
+        .tls_version = TLS1_2_VERSION, .cipher = "ECDHE-RSA-AES128-GCM-SHA256",
+        .server_chain = {PKI_SRV_RSA, PKI_INT_RSA},
+        .keylog = true, .renegotiate = true,
+    },
+    {
+        .name = "tls12-cbc-renegotiation", .category = "keylog",
+        .notes = "certgen: TLS 1.2 AES128-SHA256 (RSA key exchange, CBC, encrypt-then-MAC), one HTTP exchange, then a client-initiated renegotiation whose server Certificate is encrypted under the first session's keys; RSA-2048 leaf + intermediate twice; key log in .keys",
+        .tls_version = TLS1_2_VERSION, .cipher = "AES128-SHA256",
+        .server_chain = {PKI_SRV_RSA, PKI_INT_RSA},
+        .keylog = true, .renegotiate = true,
+    },
+    {
+        .name = "tls13-dsb", .category = "keylog",
+        .notes = "certgen: pcapng, TLS 1.3 TLS_AES_128_GCM_SHA256, ECDSA P-256 leaf + intermediate, encrypted Certificate; the key log is in a Decryption Secrets Block (TLSK) before the packets, no .keys file",
+        .tls_version = TLS1_3_VERSION, .cipher = "TLS_AES_128_GCM_SHA256",
+        .server_chain = {PKI_SRV_EC, PKI_INT_EC},
+        .pcapng_dsb = true,
+    },
 };
 /* clang-format on */
 
@@ -80,4 +134,10 @@ const struct scenario *scenario_find(const char *name)
         if (strcmp(scenario_table[i].name, name) == 0)
             return &scenario_table[i];
     return NULL;
+}
+
+int scenario_file(const struct scenario *s, char *out, size_t outsz)
+{
+    int n = snprintf(out, outsz, "%s.%s", s->name, s->pcapng_dsb ? "pcapng" : "pcap");
+    return (n < 0 || (size_t)n >= outsz) ? -1 : 0;
 }

@@ -11,7 +11,7 @@
 #include "util.h"
 
 struct scenario {
-    const char *name;     /* capture is <name>.pcap; also seeds its randomness */
+    const char *name;     /* capture is <name>.pcap(ng); also seeds its randomness */
     const char *category; /* MANIFEST.tsv category (same vocabulary as ../shared/pcaps) */
     const char *notes;    /* MANIFEST.tsv notes and --list text */
     int tls_version;      /* TLS1_2_VERSION or TLS1_3_VERSION */
@@ -25,6 +25,10 @@ struct scenario {
     size_t mss;       /* TCP payload per segment; 0: 1460 */
     unsigned tricks;  /* TCP_TRICK_* on the server flight carrying its Certificate */
     bool keylog;      /* write <name>.pcap.keys (always done for TLS 1.3) */
+    bool hrr;         /* TLS 1.3: server takes only P-256, client's key share is X25519 */
+    bool renegotiate; /* TLS 1.2: client renegotiates after the first request/response */
+    bool pcapng_dsb;  /* write <name>.pcapng with the key log in a Decryption Secrets
+                       * Block before the packets, and no .keys file */
     bool extra;       /* only made when named on the command line */
 };
 
@@ -33,5 +37,8 @@ extern const size_t scenario_count;
 
 /* Row named name, or NULL. */
 const struct scenario *scenario_find(const char *name);
+
+/* The capture's file name, <name>.pcap or <name>.pcapng, into out; -1 if it does not fit. */
+int scenario_file(const struct scenario *s, char *out, size_t outsz);
 
 #endif

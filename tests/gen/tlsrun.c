@@ -24,7 +24,8 @@ struct side {
     uint64_t records; /* bytes of TLS records this side wrote, per the msg callback */
     uint64_t flushed; /* bytes taken from out and put on the wire */
     uint16_t last_record_version;
-    bool failed; /* a callback could not record something */
+    bool sent_ccs; /* wrote a ChangeCipherSpec: TLS 1.2 records from now on are protected */
+    bool failed;   /* a callback could not record something */
 };
 
 struct run {
@@ -61,7 +62,15 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf, 
         s->last_record_version = (uint16_t)(b[1] << 8 | b[2]);
         return;
     }
-    if (content_type != SSL3_RT_HANDSHAKE || len < 4 || b[0] != SSL3_MT_CERTIFICATE)
+    if (content_type == SSL3_RT_CHANGE_CIPHER_SPEC) {
+        s->sent_ccs = true;
+        return;
+    }
+    if (content_type != SSL3_RT_HANDSHAKE || len < 4)
+        return;
+    if (b[0] == SSL3_MT_SERVER_HELLO && s->dir == TCP_S2C)
+        s->run->r->server_hellos++; /* RFC 8446 4.1.4: an HRR is a ServerHello message */
+    if (b[0] != SSL3_MT_CERTIFICATE)
         return;
     /* OpenSSL reports a handshake message after all its records were written, so
      * s->records is now the end of the record that carries its last byte. */
@@ -72,7 +81,9 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf, 
     }
     struct tls_cert_msg *m = &r->msgs[r->n_msgs++];
     m->dir = s->dir;
-    m->encrypted = SSL_version(ssl) == TLS1_3_VERSION;
+    /* TLS 1.3 protects every Certificate (RFC 8446 4.4); in TLS 1.2 only one sent in a
+     * renegotiation, after this side's ChangeCipherSpec of the first handshake. */
+    m->encrypted = SSL_version(ssl) == TLS1_3_VERSION || s->sent_ccs;
     m->record_version = s->last_record_version;
     m->end = s->run->tls_base[s->dir] + s->records;
     const enum pki_id *chain =
@@ -146,7 +157,12 @@ static SSL_CTX *make_ctx(const struct run *run, bool server)
         if (!ok)
             goto fail;
     }
-    if (!SSL_CTX_set1_groups_list(ctx, p->groups ? p->groups : "X25519:P-256"))
+    /* OpenSSL's client sends a key share for the first group only: a server that takes
+     * only P-256 must ask for it with a HelloRetryRequest (RFC 8446 4.1.4). */
+    const char *groups = p->groups ? p->groups : "X25519:P-256";
+    if (server && p->hrr)
+        groups = "P-256";
+    if (!SSL_CTX_set1_groups_list(ctx, groups))
         goto fail;
     /* No tickets or session cache: their contents depend on wall-clock time.
      * No automatic chain building: send exactly the configured chain. */
@@ -155,6 +171,10 @@ static SSL_CTX *make_ctx(const struct run *run, bool server)
     SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
     if (server && !SSL_CTX_set_num_tickets(ctx, 0))
         goto fail;
+    /* OpenSSL 3 refuses client-initiated renegotiation unless told otherwise; the secure
+     * renegotiation extension (RFC 5746) is always on. */
+    if (server && p->renegotiate)
+        SSL_CTX_set_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
 
     X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(ctx);
     X509_VERIFY_PARAM_set_time(vp, (time_t)p->verify_time);
@@ -330,11 +350,20 @@ static int clear_dialog(struct run *run, const struct dialog_line *lines)
     return 0;
 }
 
-static int inner_dialog(struct run *run, const struct dialog_line *lines)
+static size_t dialog_len(const struct dialog_line *lines)
+{
+    size_t n = 0;
+    while (lines != NULL && lines[n].text != NULL)
+        n++;
+    return n;
+}
+
+/* Lines [from, to) of the inner dialog; to <= dialog_len(lines). */
+static int inner_dialog(struct run *run, const struct dialog_line *lines, size_t from, size_t to)
 {
     int rc = -1;
     struct buf got = {0};
-    for (size_t i = 0; lines != NULL && lines[i].text != NULL; i++) {
+    for (size_t i = from; i < to; i++) {
         struct side *s = &run->side[lines[i].from];
         struct side *peer = &run->side[lines[i].from ^ 1];
         size_t len = strlen(lines[i].text);
@@ -349,12 +378,65 @@ static int inner_dialog(struct run *run, const struct dialog_line *lines)
             gen_err("tls: application data did not arrive intact");
             goto out;
         }
-        enum tcp_dir next =
-            lines[i + 1].text != NULL ? lines[i + 1].from : run->p->dialog->closes_first;
+        /* After the last line of this part the client speaks next if it renegotiates. */
+        enum tcp_dir next = i + 1 < to                  ? lines[i + 1].from
+                            : lines[i + 1].text != NULL ? TCP_C2S
+                                                        : run->p->dialog->closes_first;
         if (next == s->dir && tcp_ack_if_owed(run->conn, peer->dir) != 0)
             goto out;
     }
     rc = 0;
+out:
+    buf_free(&got);
+    return rc;
+}
+
+/* Client-initiated TLS 1.2 renegotiation (RFC 5246 7.4.1.2, RFC 5746): a full handshake
+ * whose records are protected by the first session's keys. The server takes the new
+ * ClientHello inside SSL_read(), like any server that is not in a handshake. */
+static int renegotiate(struct run *run)
+{
+    struct side *c = &run->side[TCP_C2S];
+    struct buf got = {0};
+    int rc = -1;
+
+    if (!SSL_renegotiate(c->ssl)) {
+        gen_err("tls: SSL_renegotiate failed");
+        goto out;
+    }
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+        bool moved = false;
+        for (int d = TCP_C2S; d <= TCP_S2C; d++) {
+            struct side *s = &run->side[d];
+            if (SSL_renegotiate_pending(s->ssl) || !SSL_is_init_finished(s->ssl)) {
+                int ret = SSL_do_handshake(s->ssl);
+                if (!ssl_ok(s->ssl, ret)) {
+                    gen_err("tls: %s renegotiation failed", d == TCP_C2S ? "client" : "server");
+                    goto out;
+                }
+            } else if (drain_app(s, &got) != 0) {
+                goto out;
+            }
+            if (s->failed || got.n != 0) {
+                gen_err("tls: unexpected data during the renegotiation");
+                goto out;
+            }
+            int f = flush(run, s, 0);
+            if (f < 0)
+                goto out;
+            if (f > 0)
+                moved = true;
+            else if (tcp_ack_if_owed(run->conn, s->dir) != 0)
+                goto out;
+        }
+        if (!moved && !SSL_renegotiate_pending(c->ssl) && SSL_is_init_finished(c->ssl) &&
+            SSL_is_init_finished(run->side[TCP_S2C].ssl)) {
+            run->r->renegotiated = true;
+            rc = 0;
+            goto out;
+        }
+    }
+    gen_err("tls: renegotiation did not finish in %d rounds", MAX_ROUNDS);
 out:
     buf_free(&got);
     return rc;
@@ -432,10 +514,11 @@ static const uint8_t *rd_take(struct rd *c, size_t n)
 static int check_message(const struct run *run, const struct tls_cert_msg *m)
 {
     struct rd c = {m->raw.p, m->raw.p + m->raw.n, false};
+    bool tls13 = run->p->version == TLS1_3_VERSION;
     size_t k = 0;
     if (rd_uint(&c, 1) != SSL3_MT_CERTIFICATE || rd_uint(&c, 3) != m->raw.n - 4)
         return -1;
-    if (m->encrypted)
+    if (tls13)
         (void)rd_take(&c, rd_uint(&c, 1));
     size_t list = rd_uint(&c, 3);
     if (c.err || list != (size_t)(c.end - c.p))
@@ -443,7 +526,7 @@ static int check_message(const struct run *run, const struct tls_cert_msg *m)
     while (!c.err && c.p < c.end) {
         size_t len = rd_uint(&c, 3);
         const uint8_t *der = rd_take(&c, len);
-        if (m->encrypted)
+        if (tls13)
             (void)rd_take(&c, rd_uint(&c, 2));
         if (c.err || k == m->n_certs)
             return -1;
@@ -479,7 +562,14 @@ static int check_peer_view(const struct run *run, enum tcp_dir sender, const enu
 static int check_results(struct run *run)
 {
     struct tls_result *r = run->r;
-    size_t want = chain_len(run->p->client_chain) > 0 ? 2 : 1;
+    size_t per_hs = chain_len(run->p->client_chain) > 0 ? 2 : 1;
+    size_t want = per_hs * (run->p->renegotiate ? 2 : 1);
+    if (run->p->hrr != (r->server_hellos == 2 && run->p->version == TLS1_3_VERSION)) {
+        gen_err("tls: %zu ServerHello message(s): HelloRetryRequest %s", r->server_hellos,
+                run->p->hrr ? "expected but not sent" : "not expected");
+        return -1;
+    }
+    r->hello_retry = run->p->hrr;
     if (r->n_msgs != want) {
         gen_err("tls: %zu Certificate messages sent, expected %zu", r->n_msgs, want);
         return -1;
@@ -504,7 +594,7 @@ static int check_results(struct run *run)
     snprintf(r->version, sizeof(r->version), "%s", v ? v : "?");
     snprintf(r->cipher, sizeof(r->cipher), "%s", ciph ? ciph : "?");
     r->client_verify = SSL_get_verify_result(run->side[TCP_C2S].ssl);
-    r->server_verify = want == 2 ? SSL_get_verify_result(run->side[TCP_S2C].ssl) : -1;
+    r->server_verify = per_hs == 2 ? SSL_get_verify_result(run->side[TCP_S2C].ssl) : -1;
     return 0;
 }
 
@@ -533,8 +623,19 @@ int tls_run(struct tcp_conn *conn, const struct pki *pki, const struct tls_param
         goto out;
     run.tls_base[TCP_C2S] = conn->sent[TCP_C2S];
     run.tls_base[TCP_S2C] = conn->sent[TCP_S2C];
-    if (handshake(&run) != 0 || check_results(&run) != 0 ||
-        inner_dialog(&run, p->dialog->inner) != 0 || shutdown_both(&run) != 0)
+    size_t lines = dialog_len(p->dialog->inner);
+    size_t first = lines; /* lines before the renegotiation */
+    if (p->renegotiate) {
+        if (p->version != TLS1_2_VERSION || lines < 3) {
+            gen_err("tls: renegotiation needs TLS 1.2 and a dialog of 3+ lines");
+            goto out;
+        }
+        first = 2;
+    }
+    if (handshake(&run) != 0 || inner_dialog(&run, p->dialog->inner, 0, first) != 0 ||
+        (p->renegotiate && renegotiate(&run) != 0) ||
+        inner_dialog(&run, p->dialog->inner, first, lines) != 0 || check_results(&run) != 0 ||
+        shutdown_both(&run) != 0)
         goto out;
     if (run.side[0].failed || run.side[1].failed) {
         gen_err("tls: a callback could not record its data");

@@ -25,11 +25,19 @@ struct tls_params {
     const struct dialog *dialog;
     unsigned cert_flight_tricks; /* TCP_TRICK_* for the server flight carrying Certificate */
     int64_t verify_time;         /* both peers verify as of this time (seconds) */
+    /* TLS 1.3: the server accepts only P-256 while the client's key share is X25519, so
+     * it sends a HelloRetryRequest; tls_run() fails if none is sent. */
+    bool hrr;
+    /* TLS 1.2: after the dialog's first exchange the client renegotiates (a full
+     * handshake, encrypted under the first session's keys). */
+    bool renegotiate;
 };
 
 struct tls_cert_msg {
-    enum tcp_dir dir;                 /* sender */
-    bool encrypted;                   /* TLS 1.3: visible only with the key log */
+    enum tcp_dir dir; /* sender */
+    /* Sent under record protection (TLS 1.3, or TLS 1.2 after this side's
+     * ChangeCipherSpec: a renegotiation): visible only with the key log. */
+    bool encrypted;
     uint16_t record_version;          /* outer version of the record that ends the message */
     uint64_t end;                     /* TCP stream offset just past that record */
     size_t frame;                     /* frame in which [0, end) of dir is first complete */
@@ -41,15 +49,19 @@ struct tls_cert_msg {
 struct tls_result {
     struct tls_cert_msg msgs[TLS_MAX_CERT_MSGS];
     size_t n_msgs;
-    struct buf keylog;  /* NSS key log lines (client side), '\n'-terminated */
-    char version[16];   /* e.g. "TLSv1.3" */
-    char cipher[64];    /* OpenSSL cipher name */
-    long client_verify; /* X509_V_* of the server chain, as the client saw it */
-    long server_verify; /* ... of the client chain, as the server saw it; -1: none */
+    struct buf keylog;    /* NSS key log lines (client side), '\n'-terminated */
+    char version[16];     /* e.g. "TLSv1.3" */
+    char cipher[64];      /* OpenSSL cipher name */
+    long client_verify;   /* X509_V_* of the server chain, as the client saw it */
+    long server_verify;   /* ... of the client chain, as the server saw it; -1: none */
+    size_t server_hellos; /* ServerHello messages the server sent (an HRR is one) */
+    bool hello_retry;     /* TLS 1.3: the server sent a HelloRetryRequest */
+    bool renegotiated;    /* TLS 1.2: a second handshake completed inside the first */
 };
 
 /* Runs the TCP open, the dialog's cleartext part, the handshake, the dialog's
- * inner part, both close_notify alerts and the TCP close, all on conn.
+ * inner part (with p->renegotiate: its first exchange, the renegotiation, the
+ * rest), both close_notify alerts and the TCP close, all on conn.
  * 0 on success; on failure prints why. r must be zeroed; tls_result_free() after. */
 int tls_run(struct tcp_conn *conn, const struct pki *pki, const struct tls_params *p,
             struct tls_result *r);
