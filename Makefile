@@ -189,7 +189,7 @@ fuzz:
 	@$(MAKE) --no-print-directory VARIANT=fuzz fuzz-build
 
 fuzz-run: fuzz
-	@tests/fuzz/run.sh build/fuzz $(T) $(or $(SECS),60)
+	@tests/fuzz/run.sh build/fuzz "$(T)" $(or $(SECS),60)
 
 format:
 	clang-format -i $(wildcard sensor/*.[ch] parsers/*.[ch] rules/*.[ch] tests/*/*.[ch] tests/*.c)

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
@@ -644,6 +645,26 @@ static bool self_signed(X509 *x)
 
 enum pr_status x509_analyse(const uint8_t *der, size_t len, struct cs_cert_info *out)
 {
+    return x509_analyse_keep(der, len, out, NULL);
+}
+
+X509 *x509_parse(const struct cs_cert *c)
+{
+    if (c == NULL)
+        return NULL;
+    if (c->x509 != NULL) {
+        X509 *x = (X509 *)(uintptr_t)c->x509; /* the cache's object, shared by reference */
+        return X509_up_ref(x) == 1 ? x : NULL;
+    }
+    if (c->der == NULL || c->der_len == 0 || c->der_len > X509_ANALYSE_MAX)
+        return NULL;
+    const unsigned char *p = c->der;
+    return d2i_X509(NULL, &p, (long)c->der_len);
+}
+
+enum pr_status x509_analyse_keep(const uint8_t *der, size_t len, struct cs_cert_info *out,
+                                 X509 **keep)
+{
     enum pr_status st = PR_MALFORMED;
     const unsigned char *p = der;
     X509 *x = NULL;
@@ -704,6 +725,10 @@ enum pr_status x509_analyse(const uint8_t *der, size_t len, struct cs_cert_info 
     key_id(X509_get0_authority_key_id(x), out->aki, sizeof(out->aki), &out->aki_len);
 
 out:
+    if (keep != NULL) {
+        *keep = x; /* NULL when it did not parse */
+        x = NULL;
+    }
     X509_free(x);
     if (mark)
         ERR_pop_to_mark();

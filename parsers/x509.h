@@ -14,6 +14,8 @@
 #include "../sensor/certsensor.h" /* struct cs_cert_info: the public vocabulary */
 #include "status.h"
 
+#include <openssl/x509.h>
+
 /* Largest DER handed to OpenSSL. Longer input still gets its thumbprints. */
 #define X509_ANALYSE_MAX ((size_t)1024 * 1024)
 
@@ -27,5 +29,15 @@
  *                spki_sha256; nothing else.
  * Leaves the OpenSSL error queue as it found it. No globals, thread-safe. */
 enum pr_status x509_analyse(const uint8_t *der, size_t len, struct cs_cert_info *out);
+
+/* The same, and when OpenSSL parsed the bytes, hand the parsed object to
+ * the caller in *keep (one reference; X509_free it) instead of freeing it. */
+enum pr_status x509_analyse_keep(const uint8_t *der, size_t len, struct cs_cert_info *out,
+                                 X509 **keep);
+
+/* The parsed certificate of c as a new reference (X509_free it): the
+ * sensor's cached object when there is one, else parsed from c->der now.
+ * NULL when OpenSSL cannot parse it or it is over X509_ANALYSE_MAX. */
+X509 *x509_parse(const struct cs_cert *c);
 
 #endif

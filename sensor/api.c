@@ -4,6 +4,7 @@
 
 #include "certsensor.h"
 #include "decode.h"
+#include "detect.h"
 #include "cs_limits.h"
 #include "sensor_int.h"
 #include "session.h"
@@ -206,6 +207,7 @@ void cs_free(struct cs_sensor *s)
     flow_table_free(s->ft);
     certcache_free(s->cc);
     classify_free(s->cls);
+    detect_free(s);
     keylog_free(s->kl);
     s->mem.used -= s->kl_bytes <= s->mem.used ? s->kl_bytes : s->mem.used;
     struct cs_mem m = s->mem;
@@ -375,6 +377,7 @@ cs_err cs_tick(struct cs_sensor *s, int64_t now_us)
         s->now_us = now_us;
     flow_expire(s->ft, s->now_us, (int64_t)s->cfg.flow_timeout_s * 1000000,
                 (int64_t)s->cfg.closed_timeout_s * 1000000);
+    detect_tick(s);
     return CS_OK;
 }
 
@@ -385,6 +388,7 @@ cs_err cs_flush(struct cs_sensor *s)
     if (s->flushed)
         return CS_ERR_STATE;
     flow_end_all(s->ft, FLOW_END_FLUSH);
+    detect_tick(s); /* the baseline's last batch is committed */
     s->flushed = true;
     struct cs_stats st;
     cs_get_stats(s, &st);

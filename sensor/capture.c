@@ -2,6 +2,8 @@
 #include "pcapng_keys.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <pcap/pcap.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,7 +57,8 @@ static void embedded_keys(struct cs_sensor *s, const char *path)
     fclose(fp);
 }
 
-bool capture_file(struct cs_sensor *s, const char *path, const char *filter)
+bool capture_file(struct cs_sensor *s, const char *path, const char *filter,
+                  void (*between)(void *), void *between_ctx)
 {
     embedded_keys(s, path);
     char err[PCAP_ERRBUF_SIZE] = "";
@@ -109,6 +112,8 @@ bool capture_file(struct cs_sensor *s, const char *path, const char *filter)
             break;
         }
         next_off += 16 + (uint64_t)h->caplen;
+        if (between != NULL && (n & 4095) == 0)
+            between(between_ctx);
     }
     if (ok && rc == -1) {
         FILE *fp = pcap_file(p);
@@ -140,8 +145,29 @@ static void live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *dat
     cs_feed(c->s, &pkt);
 }
 
+bool capture_drop_privileges(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+    if (pw == NULL) {
+        fprintf(stderr, "certsensor: --user %s: no such user\n", user);
+        return false;
+    }
+    /* order matters: groups and gid while still root, uid last */
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        fprintf(stderr, "certsensor: --user %s: cannot drop privileges: %s\n", user,
+                strerror(errno));
+        return false;
+    }
+    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+        fprintf(stderr, "certsensor: --user %s: root could be regained; stopping\n", user);
+        return false;
+    }
+    return true;
+}
+
 bool capture_live(struct cs_sensor *s, const char *iface, const char *filter, size_t snaplen,
-                  volatile int *stop, void (*tick)(void *), void *tick_ctx)
+                  volatile int *stop, void (*tick)(void *), void *tick_ctx, const char *user)
 {
     char err[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(iface, err);
@@ -160,6 +186,11 @@ bool capture_live(struct cs_sensor *s, const char *iface, const char *filter, si
         return false;
     }
     if (!apply_filter(p, iface, filter)) {
+        pcap_close(p);
+        return false;
+    }
+    /* the interface is open and filtered: nothing else needs root */
+    if (user != NULL && !capture_drop_privileges(user)) {
         pcap_close(p);
         return false;
     }

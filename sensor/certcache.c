@@ -9,6 +9,7 @@ struct cc_entry {
     uint32_t next; /* chain: index + 1 */
     uint32_t bucket;
     uint32_t lprev, lnext; /* recency list: index + 1 */
+    X509 *x;               /* OpenSSL's parse, shared with the checks (one reference) */
     struct cs_cert_info info;
 };
 
@@ -47,8 +48,11 @@ void certcache_free(struct cert_cache *cc)
     if (cc == NULL)
         return;
     if (cc->entries != NULL)
-        for (size_t i = 0; i < cc->max; i++)
+        for (size_t i = 0; i < cc->max; i++) {
+            if (cc->entries[i] != NULL)
+                X509_free(cc->entries[i]->x);
             mem_free(cc->mem, cc->entries[i], sizeof(struct cc_entry));
+        }
     mem_free(cc->mem, cc->entries, cc->max * sizeof *cc->entries);
     mem_free(cc->mem, cc->buckets, cc->nbuckets * sizeof *cc->buckets);
     mem_free(cc->mem, cc, sizeof *cc);
@@ -102,8 +106,9 @@ static void unlink_entry(struct cert_cache *cc, uint32_t i1)
 
 const struct cs_cert_info *certcache_get(struct cert_cache *cc, const uint8_t *der, size_t len,
                                          struct cs_cert_info *scratch, uint64_t *hits,
-                                         uint64_t *misses)
+                                         uint64_t *misses, const void **x509)
 {
+    *x509 = NULL;
     uint8_t sha256[32];
     unsigned int mdlen = 0;
     if (!EVP_Digest(der, len, sha256, &mdlen, EVP_sha256(), NULL)) {
@@ -116,6 +121,7 @@ const struct cs_cert_info *certcache_get(struct cert_cache *cc, const uint8_t *d
             (*hits)++;
             lru_unlink(cc, i);
             lru_push(cc, i);
+            *x509 = cc->entries[i - 1]->x;
             return &cc->entries[i - 1]->info;
         }
     }
@@ -137,8 +143,11 @@ const struct cs_cert_info *certcache_get(struct cert_cache *cc, const uint8_t *d
         e = cc->entries[slot];
         unlink_entry(cc, (uint32_t)slot + 1);
         lru_unlink(cc, (uint32_t)slot + 1);
+        X509_free(e->x);
+        e->x = NULL;
     }
-    x509_analyse(der, len, &e->info);
+    x509_analyse_keep(der, len, &e->info, &e->x);
+    *x509 = e->x;
     e->bucket = b;
     e->next = cc->buckets[b];
     cc->buckets[b] = (uint32_t)slot + 1;

@@ -18,9 +18,11 @@ struct cert_cache;
 struct cert_cache *certcache_new(struct cs_mem *mem, size_t max);
 void certcache_free(struct cert_cache *cc);
 /* Analysis of der (analysed and inserted on a miss). Never NULL; when
- * memory is exhausted `scratch` is filled and returned. */
+ * memory is exhausted `scratch` is filled and returned. *x509 is set to
+ * the cached parsed certificate (OpenSSL X509 *), valid as long as the
+ * returned analysis, or NULL. */
 const struct cs_cert_info *certcache_get(struct cert_cache *cc, const uint8_t *der, size_t len,
                                          struct cs_cert_info *scratch, uint64_t *hits,
-                                         uint64_t *misses);
+                                         uint64_t *misses, const void **x509);
 
 #endif

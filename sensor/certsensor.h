@@ -106,6 +106,8 @@ struct cs_cert {
     size_t der_len;
     const struct cs_cert_info *info;
     bool decrypted;     /* only visible after decryption with session keys */
+    const void *x509;   /* internal: the sensor's parsed copy (OpenSSL X509 *) shared by its
+                           checks; NULL when unparsed. Embedders must not use it. */
 };
 
 /* ---- sessions -------------------------------------------------------- */
@@ -155,6 +157,12 @@ struct cs_tls {
     char app_proto[64];            /* nDPI label, e.g. "TLS.Microsoft365" ("" when disabled) */
     char app_category[32];         /* nDPI category, e.g. "Collaborative" */
     char app_risks[512];           /* nDPI risk names, comma-separated */
+    struct cs_geo {
+        bool has_country, has_asn;
+        char country[3];           /* ISO 3166 code */
+        uint32_t asn;
+        char as_org[128];
+    } client_geo, server_geo;      /* filled when GeoIP databases are open */
 };
 
 /* ---- anomalies and statistics ----------------------------------------- */
@@ -179,6 +187,7 @@ struct cs_stats {
     uint64_t certs_decrypted, tls_sessions_decrypted, tls_keys_missing, tls_decrypt_errors;
     uint64_t keylog_lines, keylog_entries, keylog_malformed, keylog_full;
     uint64_t tls_keys_late, tls_key_wait_expired;
+    uint64_t alerts, alerts_suppressed, check_memo_hits, check_memo_misses;
     uint64_t memcap_hits, mem_peak;
     uint64_t events, anomalies;
 };
@@ -285,6 +294,50 @@ CS_EXPORT void cs_get_stats(const struct cs_sensor *s, struct cs_stats *out);
 
 /* Last error text of this handle ("" if none). */
 CS_EXPORT const char *cs_last_error(const struct cs_sensor *s);
+
+/* ---- detection: rule sets ---------------------------------------------- */
+
+/* A rule set is an immutable snapshot of everything alerts are decided
+ * with: blocklists, Suricata-style rules, the trust store, pins, the
+ * interception-issuer list, GeoIP databases and certificate-to-network
+ * bindings, and which checks are on. Build one, then hand it to a sensor
+ * with cs_set_ruleset(); a reload builds a new one and swaps it in between
+ * two packets (no flow or event is lost). Inputs are text buffers: the
+ * library reads no files except the MaxMind databases it maps. */
+struct cs_ruleset;
+
+enum cs_rs_input {
+    CS_RS_BLOCKLIST = 1, /* plain hex lists, abuse.ch SSLBL CSV, Zeek intel, Suricata fingerprint rules */
+    CS_RS_RULES,         /* Suricata TLS rule subset */
+    CS_RS_CA,            /* trusted roots, PEM */
+    CS_RS_INTERMEDIATES, /* extra intermediates for path building, PEM */
+    CS_RS_PINS,          /* pin file */
+    CS_RS_INTERCEPT,     /* known TLS-interception issuers */
+    CS_RS_GEOBIND,       /* certificate-to-ASN/country bindings */
+};
+
+CS_EXPORT struct cs_ruleset *cs_ruleset_new(void);
+CS_EXPORT void cs_ruleset_free(struct cs_ruleset *rs);
+/* Parse and add one input. `name` appears in messages and in alert
+ * sources ("name:line"). On error returns CS_ERR_FORMAT and writes e.g.
+ * "rules/x.rules:17: unsupported keyword 'foo'" into err. */
+CS_EXPORT cs_err cs_ruleset_load(struct cs_ruleset *rs, enum cs_rs_input kind, const char *name,
+                                 const char *text, size_t len, char *err, size_t errlen);
+/* Address variable for rules, e.g. ("HOME_NET", "[10.0.0.0/8,192.168.0.0/16]"). */
+CS_EXPORT cs_err cs_ruleset_set_var(struct cs_ruleset *rs, const char *name, const char *value,
+                                    char *err, size_t errlen);
+/* MaxMind databases (either may be NULL): events get country/ASN, and
+ * bindings can be checked. */
+CS_EXPORT cs_err cs_ruleset_open_geo(struct cs_ruleset *rs, const char *country_db,
+                                     const char *asn_db, char *err, size_t errlen);
+/* Switch off every check whose identifier starts with `prefix`
+ * ("chain", "trust", "hostname", "validity.too_long", ...). */
+CS_EXPORT cs_err cs_ruleset_disable(struct cs_ruleset *rs, const char *prefix);
+/* Install rs (the sensor owns it from now on; the previous one is freed). */
+CS_EXPORT void cs_set_ruleset(struct cs_sensor *s, struct cs_ruleset *rs);
+/* Certificate baselines persisted in SQLite at path (":memory:" for none):
+ * services and client certificates are compared with what earlier runs saw. */
+CS_EXPORT cs_err cs_open_state(struct cs_sensor *s, const char *path, char *err, size_t errlen);
 
 /* Session keys in NSS key log format (SSLKEYLOGFILE): CLIENT_RANDOM for
  * TLS <= 1.2, *_HANDSHAKE_TRAFFIC_SECRET and *_TRAFFIC_SECRET_0 for TLS 1.3.

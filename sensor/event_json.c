@@ -253,10 +253,28 @@ static void endpoints(struct jw *w, const struct cs_tls *t)
     jw_u64(w, "dest_port", t->server.port);
     jw_str(w, "proto", "TCP");
     jw_str(w, "app_proto", "tls");
+    if (t->client_geo.has_country || t->client_geo.has_asn || t->server_geo.has_country ||
+        t->server_geo.has_asn) {
+        jw_obj_open(w, "geoip");
+        const struct cs_geo *g[2] = {&t->client_geo, &t->server_geo};
+        const char *k[2] = {"src", "dest"};
+        for (int i = 0; i < 2; i++) {
+            jw_obj_open(w, k[i]);
+            if (g[i]->has_country)
+                jw_str(w, "country", g[i]->country);
+            if (g[i]->has_asn) {
+                jw_u64(w, "asn", g[i]->asn);
+                jw_str(w, "as_org", g[i]->as_org);
+            }
+            jw_obj_close(w);
+        }
+        jw_obj_close(w);
+    }
 }
 
-/* the "tls" object: the session record */
-static void tls_obj(struct jw *w, const struct cs_tls *t)
+/* the "tls" object: the session record; `brief` (alert context) leaves out
+ * the certificate arrays, which the session's own tls event carries */
+static void tls_obj(struct jw *w, const struct cs_tls *t, bool brief)
 {
     char buf[200];
     if (t->app_proto[0]) {
@@ -324,8 +342,13 @@ static void tls_obj(struct jw *w, const struct cs_tls *t)
         jw_bool(w, "renegotiation", true);
     jw_bool(w, "certs_encrypted", t->certs_encrypted);
     jw_bool(w, "client_cert_requested", t->client_cert_requested);
-    chain(w, "server_certs", t->server_certs, t->server_cert_count);
-    chain(w, "client_certs", t->client_certs, t->client_cert_count);
+    if (!brief) {
+        chain(w, "server_certs", t->server_certs, t->server_cert_count);
+        chain(w, "client_certs", t->client_certs, t->client_cert_count);
+    } else {
+        jw_u64(w, "server_cert_count", t->server_cert_count);
+        jw_u64(w, "client_cert_count", t->client_cert_count);
+    }
     if (t->server_chain_truncated)
         jw_bool(w, "server_chain_truncated", true);
     if (t->client_chain_truncated)
@@ -345,7 +368,7 @@ static void tls_event(struct jw *w, const struct cs_tls *t)
 {
     common(w, t->ts_us, t->flow_id, "tls");
     endpoints(w, t);
-    tls_obj(w, t);
+    tls_obj(w, t, false);
 }
 
 static void alert_event(struct jw *w, const struct cs_alert *a, const struct cs_tls *t)
@@ -382,7 +405,7 @@ static void alert_event(struct jw *w, const struct cs_alert *a, const struct cs_
     }
     jw_obj_close(w);
     if (t != NULL)
-        tls_obj(w, t);
+        tls_obj(w, t, true);
 }
 
 static void stats_event(struct jw *w, const struct cs_stats *st)
@@ -401,6 +424,7 @@ static void stats_event(struct jw *w, const struct cs_stats *st)
     S(certs_decrypted); S(tls_sessions_decrypted); S(tls_keys_missing); S(tls_decrypt_errors);
     S(keylog_lines); S(keylog_entries); S(keylog_malformed); S(keylog_full);
     S(tls_keys_late); S(tls_key_wait_expired);
+    S(alerts); S(alerts_suppressed); S(check_memo_hits); S(check_memo_misses);
     S(memcap_hits); S(mem_peak); S(events); S(anomalies);
 #undef S
     jw_obj_close(w);

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "certsensor.h"
@@ -65,6 +67,7 @@ static void usage(FILE *fp)
             "  -r FILE               pcap or pcapng file, '-' for stdin; repeatable, read in order\n"
             "  -i IFACE              live capture on an interface\n"
             "  --snaplen N           live capture snap length (default 65535)\n"
+            "  --user NAME           after opening the interface, run as NAME (no privileges kept)\n"
             "  --keylog FILE         NSS key log (SSLKEYLOGFILE), repeatable; followed as it grows\n"
             "                        during live capture\n"
             "output\n"
@@ -73,6 +76,23 @@ static void usage(FILE *fp)
             "  --anomalies           also write anomaly events\n"
             "  --no-stats            do not write the final stats event\n"
             "  --no-ndpi             do not label flows with nDPI\n"
+            "detection (alerts)\n"
+            "  --blocklist FILE      thumbprints / JA3 / JA4: plain lists, abuse.ch SSLBL CSV, Zeek\n"
+            "                        intel, Suricata fingerprint rules (repeatable; format detected)\n"
+            "  --rules FILE          Suricata-syntax TLS rules (repeatable)\n"
+            "  --check-rules FILE    validate a rules file and exit\n"
+            "  --var NAME=VALUE      rule address variable, e.g. HOME_NET=[10.0.0.0/8]\n"
+            "  --ca-file FILE        trusted roots, PEM (repeatable; default the system bundle)\n"
+            "  --ca-path DIR         every *.pem / *.crt in DIR as trusted roots\n"
+            "  --intermediates FILE  extra intermediates for path building\n"
+            "  --pins FILE           certificate pins per host\n"
+            "  --intercept-list FILE known TLS-interception issuers (e.g. rules/interception-issuers.txt)\n"
+            "  --geoip-db FILE       MaxMind country/city database\n"
+            "  --asn-db FILE         MaxMind ASN database\n"
+            "  --geo-bind FILE       certificates bound to ASNs / countries\n"
+            "  --state FILE          SQLite baseline of services and client certificates\n"
+            "  --disable-check NAME  switch off a check or a family (chain, trust, hostname, ...)\n"
+            "                        SIGHUP reloads every rule input\n"
             "limits\n"
             "  --max-flows N         flow table size (default 262144)\n"
             "  --flow-timeout S      idle flow timeout in seconds of packet time (default 600)\n"
@@ -100,6 +120,284 @@ static bool parse_size(const char *opt, const char *s, size_t min, size_t max, s
     *out = (size_t)v;
     return true;
 }
+
+/* ---- detection inputs ------------------------------------------------------ */
+
+#define MAX_LISTS 64
+
+struct list {
+    const char *v[MAX_LISTS];
+    size_t n;
+};
+
+struct rule_inputs {
+    struct list blocklists, rules, cas, capaths, intermediates, pins, intercept, disable, vars;
+    const char *geoip_db, *asn_db, *geobind;
+    bool trust_default; /* no --ca-file/--ca-path: the system bundle */
+};
+
+#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+
+static bool list_add(struct list *l, const char *opt, const char *v)
+{
+    if (l->n == MAX_LISTS) {
+        fprintf(stderr, "certsensor: %s: at most %d\n", opt, MAX_LISTS);
+        return false;
+    }
+    l->v[l->n++] = v;
+    return true;
+}
+
+/* Rules, lists and state decide what is alerted: refuse files anyone may
+ * write, or that sit in a directory anyone may write without the sticky bit. */
+static bool file_safe(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        fprintf(stderr, "certsensor: %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    if (st.st_mode & S_IWOTH) {
+        fprintf(stderr, "certsensor: %s: refusing a world-writable file (chmod o-w)\n", path);
+        return false;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+        fprintf(stderr, "certsensor: %s: refusing a file in the world-writable directory %s\n",
+                path, dir);
+        return false;
+    }
+    return true;
+}
+
+/* The state file may not exist yet; its directory must still be safe. */
+static bool file_safe_or_new(const char *path)
+{
+    if (access(path, F_OK) == 0)
+        return file_safe(path);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    struct stat st;
+    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+        fprintf(stderr, "certsensor: %s: refusing a state file in the world-writable directory %s\n",
+                path, dir);
+        return false;
+    }
+    return true;
+}
+
+/* Whole file into memory (rules and lists; bounded). */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "certsensor: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        if (cap >= ((size_t)1 << 31)) { /* 2 GiB of rules is not a rule file */
+            fprintf(stderr, "certsensor: %s: larger than 2 GiB\n", path);
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        char *nb = realloc(buf, cap * 2);
+        if (nb == NULL) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    if (buf != NULL && ferror(f)) {
+        fprintf(stderr, "certsensor: %s: read error\n", path);
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static bool load_one(struct cs_ruleset *rs, enum cs_rs_input kind, const char *path, bool check_safe)
+{
+    if (check_safe && !file_safe(path))
+        return false;
+    size_t len;
+    char *text = read_file(path, &len);
+    if (text == NULL)
+        return false;
+    char err[512];
+    cs_err e = cs_ruleset_load(rs, kind, path, text, len, err, sizeof err);
+    free(text);
+    if (e != CS_OK) {
+        fprintf(stderr, "certsensor: %s\n", err);
+        return false;
+    }
+    return true;
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* every *.pem / *.crt of a directory, in name order (deterministic) */
+static bool load_ca_dir(struct cs_ruleset *rs, const char *dir)
+{
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0) {
+        fprintf(stderr, "certsensor: --ca-path %s: %s\n", dir, strerror(errno));
+        return false;
+    }
+    bool ok = true;
+    for (int i = 0; i < n; i++) {
+        const char *nm = names[i]->d_name;
+        if (ok && nm[0] != '.' && (has_suffix(nm, ".pem") || has_suffix(nm, ".crt"))) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", dir, nm);
+            ok = load_one(rs, CS_RS_CA, path, false);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return ok;
+}
+
+/* A complete rule set from the command line's files, or NULL (message printed). */
+static struct cs_ruleset *build_ruleset(const struct rule_inputs *in)
+{
+    struct cs_ruleset *rs = cs_ruleset_new();
+    char err[512];
+    if (rs == NULL) {
+        fprintf(stderr, "certsensor: out of memory for the rule set\n");
+        return NULL;
+    }
+    bool ok = true;
+    for (size_t i = 0; ok && i < in->vars.n; i++) {
+        char name[64];
+        const char *eq = strchr(in->vars.v[i], '=');
+        if (eq == NULL || (size_t)(eq - in->vars.v[i]) >= sizeof name || eq == in->vars.v[i]) {
+            fprintf(stderr, "certsensor: --var %s: expected NAME=VALUE\n", in->vars.v[i]);
+            ok = false;
+            break;
+        }
+        snprintf(name, sizeof name, "%.*s", (int)(eq - in->vars.v[i]), in->vars.v[i]);
+        if (cs_ruleset_set_var(rs, name, eq + 1, err, sizeof err) != CS_OK) {
+            fprintf(stderr, "certsensor: --var %s: %s\n", in->vars.v[i], err);
+            ok = false;
+        }
+    }
+    for (size_t i = 0; ok && i < in->blocklists.n; i++)
+        ok = load_one(rs, CS_RS_BLOCKLIST, in->blocklists.v[i], true);
+    for (size_t i = 0; ok && i < in->rules.n; i++)
+        ok = load_one(rs, CS_RS_RULES, in->rules.v[i], true);
+    for (size_t i = 0; ok && i < in->cas.n; i++)
+        ok = load_one(rs, CS_RS_CA, in->cas.v[i], true);
+    for (size_t i = 0; ok && i < in->capaths.n; i++)
+        ok = load_ca_dir(rs, in->capaths.v[i]);
+    if (ok && in->trust_default && access(SYSTEM_CA_BUNDLE, R_OK) == 0)
+        ok = load_one(rs, CS_RS_CA, SYSTEM_CA_BUNDLE, false);
+    for (size_t i = 0; ok && i < in->intermediates.n; i++)
+        ok = load_one(rs, CS_RS_INTERMEDIATES, in->intermediates.v[i], true);
+    for (size_t i = 0; ok && i < in->pins.n; i++)
+        ok = load_one(rs, CS_RS_PINS, in->pins.v[i], true);
+    for (size_t i = 0; ok && i < in->intercept.n; i++)
+        ok = load_one(rs, CS_RS_INTERCEPT, in->intercept.v[i], true);
+    if (ok && in->geobind != NULL)
+        ok = load_one(rs, CS_RS_GEOBIND, in->geobind, true);
+    if (ok && (in->geoip_db != NULL || in->asn_db != NULL) &&
+        cs_ruleset_open_geo(rs, in->geoip_db, in->asn_db, err, sizeof err) != CS_OK) {
+        fprintf(stderr, "certsensor: %s\n", err);
+        ok = false;
+    }
+    for (size_t i = 0; ok && i < in->disable.n; i++) {
+        if (cs_ruleset_disable(rs, in->disable.v[i]) != CS_OK) {
+            fprintf(stderr, "certsensor: --disable-check %s: invalid\n", in->disable.v[i]);
+            ok = false;
+        }
+    }
+    if (!ok) {
+        cs_ruleset_free(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+/* SIGHUP: rebuild the rule set from the same files and swap it in between
+ * two packets; a broken new set keeps the old one running. */
+static volatile sig_atomic_t g_reload;
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    g_reload = 1;
+}
+
+struct reload_ctx {
+    struct cs_sensor *s;
+    const struct rule_inputs *in;
+    struct keyfiles *keys;
+};
+
+static void between_packets(void *ctx)
+{
+    struct reload_ctx *rc = ctx;
+    if (rc->keys != NULL && rc->keys->n > 0)
+        keylogs_poll(rc->keys);
+    if (!g_reload)
+        return;
+    g_reload = 0;
+    struct cs_ruleset *rs = build_ruleset(rc->in);
+    if (rs == NULL) {
+        fprintf(stderr, "certsensor: reload failed; the previous rules stay in force\n");
+        return;
+    }
+    cs_set_ruleset(rc->s, rs);
+    fprintf(stderr, "certsensor: rules reloaded\n");
+}
+
+enum {
+    OPT_BLOCKLIST = 300,
+    OPT_RULES,
+    OPT_CHECK_RULES,
+    OPT_CA_FILE,
+    OPT_CA_PATH,
+    OPT_INTERMEDIATES,
+    OPT_PINS,
+    OPT_INTERCEPT,
+    OPT_GEOIP,
+    OPT_ASN,
+    OPT_GEOBIND,
+    OPT_STATE,
+    OPT_DISABLE,
+    OPT_VAR,
+    OPT_USER,
+};
 
 enum {
     OPT_KEYLOG = 256,
@@ -129,6 +427,21 @@ int main(int argc, char **argv)
         {"no-stats", no_argument, NULL, OPT_NO_STATS},
         {"snaplen", required_argument, NULL, OPT_SNAPLEN},
         {"no-ndpi", no_argument, NULL, OPT_NO_NDPI},
+        {"blocklist", required_argument, NULL, OPT_BLOCKLIST},
+        {"rules", required_argument, NULL, OPT_RULES},
+        {"check-rules", required_argument, NULL, OPT_CHECK_RULES},
+        {"ca-file", required_argument, NULL, OPT_CA_FILE},
+        {"ca-path", required_argument, NULL, OPT_CA_PATH},
+        {"intermediates", required_argument, NULL, OPT_INTERMEDIATES},
+        {"pins", required_argument, NULL, OPT_PINS},
+        {"intercept-list", required_argument, NULL, OPT_INTERCEPT},
+        {"geoip-db", required_argument, NULL, OPT_GEOIP},
+        {"asn-db", required_argument, NULL, OPT_ASN},
+        {"geo-bind", required_argument, NULL, OPT_GEOBIND},
+        {"state", required_argument, NULL, OPT_STATE},
+        {"disable-check", required_argument, NULL, OPT_DISABLE},
+        {"var", required_argument, NULL, OPT_VAR},
+        {"user", required_argument, NULL, OPT_USER},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -137,6 +450,10 @@ int main(int argc, char **argv)
     cs_config_init(&cfg);
     static const char *inputs[MAX_INPUTS];
     static struct keyfiles keys;
+    static struct rule_inputs rin;
+    struct list check_only = {{NULL}, 0};
+    const char *state = NULL;
+    const char *user = NULL;
     size_t ninputs = 0;
     const char *iface = NULL, *outpath = "-", *certdir = NULL;
     bool stats = true;
@@ -211,6 +528,61 @@ int main(int argc, char **argv)
         case OPT_NO_NDPI:
             cfg.ndpi = false;
             break;
+        case OPT_BLOCKLIST:
+            if (!list_add(&rin.blocklists, "--blocklist", optarg))
+                return 2;
+            break;
+        case OPT_RULES:
+            if (!list_add(&rin.rules, "--rules", optarg))
+                return 2;
+            break;
+        case OPT_CHECK_RULES:
+            if (!list_add(&check_only, "--check-rules", optarg))
+                return 2;
+            break;
+        case OPT_CA_FILE:
+            if (!list_add(&rin.cas, "--ca-file", optarg))
+                return 2;
+            break;
+        case OPT_CA_PATH:
+            if (!list_add(&rin.capaths, "--ca-path", optarg))
+                return 2;
+            break;
+        case OPT_INTERMEDIATES:
+            if (!list_add(&rin.intermediates, "--intermediates", optarg))
+                return 2;
+            break;
+        case OPT_PINS:
+            if (!list_add(&rin.pins, "--pins", optarg))
+                return 2;
+            break;
+        case OPT_INTERCEPT:
+            if (!list_add(&rin.intercept, "--intercept-list", optarg))
+                return 2;
+            break;
+        case OPT_GEOIP:
+            rin.geoip_db = optarg;
+            break;
+        case OPT_ASN:
+            rin.asn_db = optarg;
+            break;
+        case OPT_GEOBIND:
+            rin.geobind = optarg;
+            break;
+        case OPT_STATE:
+            state = optarg;
+            break;
+        case OPT_DISABLE:
+            if (!list_add(&rin.disable, "--disable-check", optarg))
+                return 2;
+            break;
+        case OPT_VAR:
+            if (!list_add(&rin.vars, "--var", optarg))
+                return 2;
+            break;
+        case OPT_USER:
+            user = optarg;
+            break;
         case 'V':
             printf("certsensor %s\n", CS_VERSION);
             return 0;
@@ -221,6 +593,19 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
+    }
+    if (check_only.n > 0) {
+        /* --check-rules: validate and exit */
+        bool ok = true;
+        for (size_t i = 0; i < check_only.n; i++) {
+            struct cs_ruleset *rs = cs_ruleset_new();
+            if (rs == NULL || !load_one(rs, CS_RS_RULES, check_only.v[i], false))
+                ok = false;
+            else
+                printf("%s: OK\n", check_only.v[i]);
+            cs_ruleset_free(rs);
+        }
+        return ok ? 0 : 1;
     }
     if ((ninputs == 0) == (iface == NULL)) {
         fprintf(stderr, "certsensor: give capture files with -r, or an interface with -i\n");
@@ -265,9 +650,32 @@ int main(int argc, char **argv)
         output_close(&out);
         return 1;
     }
+    rin.trust_default = rin.cas.n == 0 && rin.capaths.n == 0;
+    struct cs_ruleset *rs = build_ruleset(&rin);
+    if (rs == NULL) {
+        cs_free(s);
+        output_close(&out);
+        return 2;
+    }
+    cs_set_ruleset(s, rs);
+    if (state != NULL) {
+        char serr[512] = "";
+        if (!file_safe_or_new(state) || cs_open_state(s, state, serr, sizeof serr) != CS_OK) {
+            if (serr[0])
+                fprintf(stderr, "certsensor: --state %s: %s\n", state, serr);
+            cs_free(s);
+            output_close(&out);
+            return 2;
+        }
+    }
+    struct sigaction hup;
+    memset(&hup, 0, sizeof hup);
+    hup.sa_handler = on_hup;
+    sigaction(SIGHUP, &hup, NULL);
     bool ok = true;
     keys.s = s;
     keylogs_poll(&keys);
+    struct reload_ctx rctx = {s, &rin, &keys};
     if (iface == NULL)
         for (size_t i = 0; i < keys.n; i++)
             cs_keylog_finish(s); /* offline: a last line without newline counts */
@@ -277,10 +685,15 @@ int main(int argc, char **argv)
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        ok = capture_live(s, iface, filter, snaplen, &g_stop, keylogs_poll, &keys);
+        ok = capture_live(s, iface, filter, snaplen, &g_stop, between_packets, &rctx, user);
     } else {
-        for (size_t i = 0; i < ninputs; i++)
-            if (!capture_file(s, inputs[i], filter))
+        /* offline: inputs are opened as they come, so drop now if asked */
+        bool can_run = user == NULL || capture_drop_privileges(user);
+        if (!can_run)
+            ok = false;
+        /* a damaged input does not stop the others */
+        for (size_t i = 0; can_run && i < ninputs; i++)
+            if (!capture_file(s, inputs[i], filter, between_packets, &rctx))
                 ok = false;
     }
     cs_flush(s);

@@ -10,6 +10,9 @@
 #include "keylog.h"
 #include "reasm.h"
 
+struct baseline;
+struct detect_memo;
+
 struct cs_sensor {
     struct cs_config cfg;
     struct cs_mem mem;
@@ -18,6 +21,9 @@ struct cs_sensor {
     struct cert_cache *cc;
     struct classifier *cls;       /* NULL when nDPI is disabled */
     struct keylog *kl;            /* session keys, created by the first cs_keylog_feed */
+    struct cs_ruleset *rs;        /* detection snapshot (NULL: no checks) */
+    struct baseline *baseline;    /* persisted certificate baselines (cs_open_state) */
+    struct detect_memo *memo;     /* verdicts of the expensive checks, by chain */
     size_t kl_bytes;              /* charged to the memcap */
     struct cs_stats st;
     int64_t now_us;

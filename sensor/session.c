@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cs_limits.h"
+#include "detect.h"
 #include "ja.h"
 #include "sensor_int.h"
 #include "keylog.h"
@@ -164,7 +165,7 @@ static void fill_chain(struct cs_sensor *s, const struct sess_dir *sd, struct cs
         if (sd->certs_decrypted)
             s->st.certs_decrypted++;
         out[i].info = certcache_get(s->cc, b->p, b->n, &s->scratch, &s->st.cert_cache_hits,
-                                    &s->st.cert_cache_misses);
+                                    &s->st.cert_cache_misses, &out[i].x509);
         s->st.certs_seen++;
         if (!out[i].info->parsed)
             s->st.certs_unparsed++;
@@ -203,8 +204,10 @@ static void emit_tls(struct session *ss, const char *state)
     fill_chain(s, &ss->d[sv], t->server_certs, &t->server_cert_count, &t->server_chain_truncated);
     fill_chain(s, &ss->d[c], t->client_certs, &t->client_cert_count, &t->client_chain_truncated);
     s->st.tls_sessions++;
+    detect_enrich(s, t);
     struct cs_event ev = {.type = CS_EVENT_TLS, .u.tls = t};
     sensor_emit(s, &ev);
+    detect_run(s, t); /* alerts follow the session they are about */
 }
 
 static void finish(struct session *ss, const char *state)

@@ -30,8 +30,8 @@ expect_fail missing "$TMP/does-not-exist.pcap" 'byte 0'
 head -c $((size - 7)) "$src" > "$TMP/cut.pcap"
 expect_fail cut "$TMP/cut.pcap" 'packet [0-9]+ at byte offset [0-9]+'
 grep -q '"event_type":"tls"' "$TMP/cut.jsonl"
-full=$("$S" -r "$src" --no-stats | python3 -c 'import json,sys; print(sum(len(json.loads(l)["tls"]["server_certs"]) for l in sys.stdin if "\"tls\"" in l))')
-cut=$(python3 -c 'import json,sys; print(sum(len(json.loads(l)["tls"]["server_certs"]) for l in open(sys.argv[1]) if "\"event_type\":\"tls\"" in l))' "$TMP/cut.jsonl")
+full=$("$S" -r "$src" --no-stats | python3 -c 'import json,sys; print(sum(len(e["tls"]["server_certs"]) for e in map(json.loads, sys.stdin) if e["event_type"] == "tls"))')
+cut=$(python3 -c 'import json,sys; print(sum(len(e["tls"]["server_certs"]) for e in map(json.loads, open(sys.argv[1])) if e["event_type"] == "tls"))' "$TMP/cut.jsonl")
 [ "$full" = "$cut" ] && [ "$full" -gt 0 ] || { echo "certs before damage lost: $cut of $full"; exit 1; }
 
 # a damaged file among good ones: the others are still read, exit 1

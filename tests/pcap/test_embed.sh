@@ -8,8 +8,10 @@ for cap in pcaps/tls12-mtls.pcap pcaps/tls12-chain.pcap; do
 import json, sys
 n = 0
 for l in sys.stdin:
-    t = json.loads(l)["tls"]
-    n += len(t["server_certs"]) + len(t["client_certs"])
+    ev = json.loads(l)
+    if ev["event_type"] != "tls":
+        continue
+    n += len(ev["tls"]["server_certs"]) + len(ev["tls"]["client_certs"])
 print(n)')
     emb=$("$B/tests/embed_example" "$cap" | awk '/^certificates /{print $2}')
     [ "$cli" = "$emb" ] && [ "$cli" -gt 0 ] || { echo "$cap: cli $cli, embedder $emb"; exit 1; }
