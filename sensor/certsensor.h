@@ -110,13 +110,71 @@ struct cs_cert {
                            checks; NULL when unparsed. Embedders must not use it. */
 };
 
-/* ---- sessions -------------------------------------------------------- */
+/* ---- mail protocols and Exchange Web Services -------------------------- */
 
 struct cs_endpoint {
     uint8_t family;   /* 4 or 6 */
     uint8_t addr[16]; /* IPv4 in the first 4 bytes */
     uint16_t port;
 };
+
+
+#define CS_MAIL_TEXT_MAX 128
+#define CS_MAIL_CAPS_MAX 32
+#define CS_MAIL_CAP_LEN 32
+
+/* What the clear-text part of a mail-style session showed (SMTP, IMAP,
+ * POP3, LDAP, FTP, XMPP). Passwords are never kept. */
+struct cs_mail {
+    uint64_t flow_id;
+    int64_t ts_us;
+    struct cs_endpoint client, server;
+    const char *proto;               /* "smtp", "imap", "pop3", "ldap", "ftp", "xmpp" */
+    char banner[CS_MAIL_TEXT_MAX];
+    char client_name[CS_MAIL_TEXT_MAX]; /* EHLO/HELO name, IMAP ID name, XMPP to= */
+    char caps[CS_MAIL_CAPS_MAX][CS_MAIL_CAP_LEN];
+    size_t cap_count;
+    bool caps_truncated;
+    bool starttls_offered, starttls_required, starttls_requested, starttls_accepted,
+        starttls_refused;
+    unsigned starttls_reply_code;
+    char starttls_reply[16];
+    bool cap_mangled;                /* a capability that looks like a damaged STARTTLS */
+    char mangled_cap[CS_MAIL_CAP_LEN];
+    bool auth_in_clear;              /* authentication seen before TLS (or without it) */
+    bool secret_in_clear;            /* ... and a reusable secret crossed in clear */
+    char auth_mechanism[CS_MAIL_CAP_LEN];
+    char auth_user[CS_MAIL_TEXT_MAX];/* SASL authcid, LOGIN/USER name, LDAP bind DN */
+    char mail_from_domain[CS_MAIL_TEXT_MAX];
+    size_t mail_count, rcpt_count;
+    bool tls;                        /* TLS started on the connection */
+};
+
+#define CS_EWS_TEXT_MAX 256
+
+/* One HTTP request to Exchange Web Services or Autodiscover, in clear or
+ * inside TLS decrypted with a key log. Credentials are never kept. */
+struct cs_ews {
+    uint64_t flow_id;
+    int64_t ts_us;
+    struct cs_endpoint client, server;
+    const char *endpoint;            /* "ews", "autodiscover" */
+    bool decrypted;
+    char sni[CS_EWS_TEXT_MAX];       /* of the TLS session carrying it, "" in clear */
+    char method[16];
+    char host[CS_EWS_TEXT_MAX], path[CS_EWS_TEXT_MAX], user_agent[CS_EWS_TEXT_MAX];
+    char auth_scheme[32];            /* "Basic", "NTLM", "Negotiate", "Bearer", ... */
+    char basic_user[128];            /* Basic: the user id only */
+    char anchor_mailbox[CS_EWS_TEXT_MAX];
+    char operation[64];              /* SOAP operation, e.g. "FindItem" */
+    bool impersonation;              /* ExchangeImpersonation in the SOAP header */
+    char primary_smtp[CS_EWS_TEXT_MAX], sid[CS_EWS_TEXT_MAX], principal_name[CS_EWS_TEXT_MAX],
+        smtp_address[CS_EWS_TEXT_MAX];
+    char server_version[64];
+    char mailbox[CS_EWS_TEXT_MAX];   /* Autodiscover: the mailbox asked about */
+};
+
+/* ---- sessions -------------------------------------------------------- */
 
 #define CS_SNI_MAX 256
 #define CS_ALPN_MAX 8
@@ -154,6 +212,9 @@ struct cs_tls {
     bool alert_from_server;
     const char *state;             /* "complete", "bypassed", "closed", "timeout", "flushed" */
     const char *from_proto;        /* protocol before a STARTTLS-style upgrade, or NULL */
+    const struct cs_mail *pre_tls; /* its clear-text facts, or NULL */
+    bool exchange;                 /* SNI or server certificate names an Exchange endpoint */
+    bool alert_after_client_cert;  /* the alert followed the client's Certificate */
     char app_proto[64];            /* nDPI label, e.g. "TLS.Microsoft365" ("" when disabled) */
     char app_category[32];         /* nDPI category, e.g. "Collaborative" */
     char app_risks[512];           /* nDPI risk names, comma-separated */
@@ -188,6 +249,7 @@ struct cs_stats {
     uint64_t keylog_lines, keylog_entries, keylog_malformed, keylog_full;
     uint64_t tls_keys_late, tls_key_wait_expired;
     uint64_t alerts, alerts_suppressed, check_memo_hits, check_memo_misses;
+    uint64_t mail_sessions, ews_requests, http_requests;
     uint64_t memcap_hits, mem_peak;
     uint64_t events, anomalies;
 };
@@ -216,6 +278,8 @@ enum cs_event_type {
     CS_EVENT_ANOMALY = 2,
     CS_EVENT_STATS = 3,
     CS_EVENT_ALERT = 4,
+    CS_EVENT_MAIL = 5,
+    CS_EVENT_EWS = 6,
 };
 
 struct cs_event {
@@ -225,8 +289,13 @@ struct cs_event {
         const struct cs_anomaly *anomaly;
         const struct cs_stats *stats;
         const struct cs_alert *alert;
+        const struct cs_mail *mail;
+        const struct cs_ews *ews;
     } u;
-    const struct cs_tls *context;  /* CS_EVENT_ALERT: the session that raised it */
+    /* CS_EVENT_ALERT: what raised it (one of them is set) */
+    const struct cs_tls *context;
+    const struct cs_mail *mail_context;
+    const struct cs_ews *ews_context;
 };
 
 typedef void (*cs_event_cb)(const struct cs_event *ev, void *user);
@@ -255,6 +324,7 @@ struct cs_config {
     size_t decrypt_watch;        /* bytes per direction decrypted after a TLS 1.2 handshake */
     uint32_t key_wait_ms;        /* with a key log: how long a TLS 1.3 session waits for its keys */
     size_t key_wait_bytes;       /* ... holding at most this many protected bytes; 0 = no wait */
+    const char *exchange_hosts;  /* extra Exchange host patterns, comma-separated ("*.corp.example") */
     cs_event_cb on_event;
     void *user;
 };

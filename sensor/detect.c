@@ -234,15 +234,22 @@ struct run_ctx {
     struct memo_entry *record; /* findings being memoised, or NULL */
 };
 
-static void emit_alert(struct cs_sensor *s, const struct cs_tls *t, const struct cs_alert *a)
+static void emit_alert_ctx(struct cs_sensor *s, const struct cs_tls *t, const struct cs_mail *m,
+                           const struct cs_ews *e, const struct cs_alert *a)
 {
     if (disabled(s->rs, a->check)) {
         s->st.alerts_suppressed++;
         return;
     }
     s->st.alerts++;
-    struct cs_event ev = {.type = CS_EVENT_ALERT, .u.alert = a, .context = t};
+    struct cs_event ev = {.type = CS_EVENT_ALERT, .u.alert = a, .context = t, .mail_context = m,
+                          .ews_context = e};
     sensor_emit(s, &ev);
+}
+
+static void emit_alert(struct cs_sensor *s, const struct cs_tls *t, const struct cs_alert *a)
+{
+    emit_alert_ctx(s, t, NULL, NULL, a);
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -367,6 +374,8 @@ static void run_memoised(struct cs_sensor *s, const struct cs_tls *t, struct run
     run_group(s, t, rc, 1);
 }
 
+static void client_cert_rejected(struct cs_sensor *s, const struct cs_tls *t);
+
 void detect_enrich(struct cs_sensor *s, struct cs_tls *t)
 {
     if (s->rs == NULL || s->rs->geo == NULL)
@@ -400,4 +409,105 @@ void detect_run(struct cs_sensor *s, const struct cs_tls *t)
     }
     if (s->baseline != NULL)
         baseline_check(s->baseline, rs != NULL ? rs->geo : NULL, t, &o);
+    if (t->client_cert_count > 0)
+        client_cert_rejected(s, t);
+}
+
+/* ---- built-in checks on clear text and EWS ------------------------------------ */
+
+enum {
+    SID_STARTTLS_UNUSED = 2100300,
+    SID_STARTTLS_MANGLED = 2100301,
+    SID_STARTTLS_REFUSED = 2100302,
+    SID_AUTH_CLEARTEXT = 2100303,
+    SID_EWS_IMPERSONATION = 2100310,
+    SID_CLIENT_CERT_REJECTED = 2100320,
+};
+
+static void builtin(struct cs_sensor *s, const struct cs_tls *t, const struct cs_mail *m,
+                    const struct cs_ews *e, uint32_t sid, const char *sig, const char *cat,
+                    uint8_t sev, const char *check, const char *evidence)
+{
+    struct cs_alert a = {.signature_id = sid,
+                         .rev = 1,
+                         .signature = sig,
+                         .category = cat,
+                         .severity = sev,
+                         .check = check,
+                         .chain_index = -1,
+                         .evidence = evidence};
+    emit_alert_ctx(s, t, m, e, &a);
+}
+
+void detect_mail(struct cs_sensor *s, const struct cs_mail *m)
+{
+    char ev[1024];
+    if (m->cap_mangled) {
+        snprintf(ev, sizeof ev, "%s capability '%s' where STARTTLS was expected (offered: %s)",
+                 m->proto, m->mangled_cap, m->starttls_offered ? "yes" : "no");
+        builtin(s, NULL, m, NULL, SID_STARTTLS_MANGLED,
+                "CERTSENSOR STARTTLS capability mangled (stripping)", "mitm", 1,
+                "starttls.capability_mangled", ev);
+    }
+    if (m->starttls_offered && !m->starttls_requested) {
+        snprintf(ev, sizeof ev, "%s server offered STARTTLS, the client never asked for it%s", m->proto,
+                 m->auth_in_clear ? " and authenticated in clear" : "");
+        builtin(s, NULL, m, NULL, SID_STARTTLS_UNUSED, "CERTSENSOR STARTTLS offered but not used",
+                "mitm", 2, "starttls.offered_unused", ev);
+    }
+    if (m->starttls_requested && m->starttls_refused) {
+        snprintf(ev, sizeof ev, "%s STARTTLS answered '%s' (%u)", m->proto, m->starttls_reply,
+                 m->starttls_reply_code);
+        builtin(s, NULL, m, NULL, SID_STARTTLS_REFUSED, "CERTSENSOR STARTTLS refused", "mitm", 2,
+                "starttls.refused", ev);
+    }
+    if (m->auth_in_clear) {
+        snprintf(ev, sizeof ev, "%s %s authentication in clear text, user '%s'%s", m->proto,
+                 m->auth_mechanism, m->auth_user,
+                 m->secret_in_clear ? ", with a reusable secret" : "");
+        builtin(s, NULL, m, NULL, SID_AUTH_CLEARTEXT, "CERTSENSOR clear-text authentication",
+                "credential", m->secret_in_clear ? 1 : 2, "auth.cleartext", ev);
+    }
+}
+
+void detect_ews(struct cs_sensor *s, const struct cs_ews *w)
+{
+    if (!w->impersonation)
+        return;
+    char ev[2048];
+    snprintf(ev, sizeof ev, "EWS %s impersonating %s%s%s%s%s%s%s (user agent '%s', auth %s)",
+             w->operation[0] ? w->operation : "request",
+             w->primary_smtp[0] ? "PrimarySmtpAddress=" : "", w->primary_smtp,
+             w->sid[0] ? " SID=" : "", w->sid, w->principal_name[0] ? " PrincipalName=" : "",
+             w->principal_name, w->smtp_address[0] ? " SmtpAddress=" : "", w->user_agent,
+             w->auth_scheme[0] ? w->auth_scheme : "none");
+    builtin(s, NULL, NULL, w, SID_EWS_IMPERSONATION, "CERTSENSOR EWS impersonation", "ews", 2,
+            "ews.impersonation", ev);
+}
+
+/* RFC 8446 6.2 / RFC 5246 7.2.2: the server turned the client certificate down */
+static void client_cert_rejected(struct cs_sensor *s, const struct cs_tls *t)
+{
+    if (t->alert_level != 2 || !t->alert_from_server || !t->alert_after_client_cert)
+        return;
+    switch (t->alert_desc) {
+    case 42: case 43: case 44: case 45: case 46: case 48: case 49: case 116:
+        break;
+    default:
+        return;
+    }
+    char ev[256];
+    snprintf(ev, sizeof ev, "server answered the client certificate with fatal alert %u",
+             t->alert_desc);
+    struct cs_alert a = {.signature_id = SID_CLIENT_CERT_REJECTED,
+                         .rev = 1,
+                         .signature = "CERTSENSOR client certificate rejected by the server",
+                         .category = "credential",
+                         .severity = 2,
+                         .check = "tls.client_cert_rejected",
+                         .role = "client",
+                         .chain_index = 0,
+                         .cert = &t->client_certs[0],
+                         .evidence = ev};
+    emit_alert(s, t, &a);
 }

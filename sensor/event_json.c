@@ -242,17 +242,23 @@ static const char *alert_name(uint8_t d)
     }
 }
 
-static void endpoints(struct jw *w, const struct cs_tls *t)
+static void ends(struct jw *w, const struct cs_endpoint *c, const struct cs_endpoint *sv,
+                 const char *app)
 {
     char ip[64];
-    cs_endpoint_str(&t->client, ip, sizeof ip);
+    cs_endpoint_str(c, ip, sizeof ip);
     jw_str(w, "src_ip", ip);
-    jw_u64(w, "src_port", t->client.port);
-    cs_endpoint_str(&t->server, ip, sizeof ip);
+    jw_u64(w, "src_port", c->port);
+    cs_endpoint_str(sv, ip, sizeof ip);
     jw_str(w, "dest_ip", ip);
-    jw_u64(w, "dest_port", t->server.port);
+    jw_u64(w, "dest_port", sv->port);
     jw_str(w, "proto", "TCP");
-    jw_str(w, "app_proto", "tls");
+    jw_str(w, "app_proto", app);
+}
+
+static void endpoints(struct jw *w, const struct cs_tls *t)
+{
+    ends(w, &t->client, &t->server, "tls");
     if (t->client_geo.has_country || t->client_geo.has_asn || t->server_geo.has_country ||
         t->server_geo.has_asn) {
         jw_obj_open(w, "geoip");
@@ -270,6 +276,92 @@ static void endpoints(struct jw *w, const struct cs_tls *t)
         }
         jw_obj_close(w);
     }
+}
+
+static void str_list(struct jw *w, const char *key, const char (*v)[CS_MAIL_CAP_LEN], size_t n)
+{
+    jw_arr_open(w, key);
+    for (size_t i = 0; i < n; i++)
+        jw_str(w, NULL, v[i]);
+    jw_arr_close(w);
+}
+
+/* the protocol object of a mail event (also the pre_tls context of a tls event) */
+static void mail_obj(struct jw *w, const char *key, const struct cs_mail *m, bool brief)
+{
+    jw_obj_open(w, key);
+    if (!brief && m->banner[0])
+        jw_str(w, "banner", m->banner);
+    if (m->client_name[0])
+        jw_str(w, "client_name", m->client_name);
+    str_list(w, "capabilities", m->caps, m->cap_count);
+    if (!brief) {
+        jw_obj_open(w, "starttls");
+        jw_bool(w, "offered", m->starttls_offered);
+        jw_bool(w, "required", m->starttls_required);
+        jw_bool(w, "requested", m->starttls_requested);
+        jw_bool(w, "accepted", m->starttls_accepted);
+        jw_bool(w, "refused", m->starttls_refused);
+        if (m->starttls_requested) {
+            jw_u64(w, "reply_code", m->starttls_reply_code);
+            jw_str(w, "reply", m->starttls_reply);
+        }
+        jw_obj_close(w);
+        if (m->cap_mangled)
+            jw_str(w, "capability_mangled", m->mangled_cap);
+    }
+    if (m->auth_in_clear) {
+        jw_obj_open(w, "auth");
+        jw_str(w, "mechanism", m->auth_mechanism);
+        if (m->auth_user[0])
+            jw_str(w, "user", m->auth_user);
+        jw_bool(w, "secret_in_clear", m->secret_in_clear);
+        jw_obj_close(w);
+    }
+    if (!brief) {
+        if (m->mail_from_domain[0])
+            jw_str(w, "mail_from_domain", m->mail_from_domain);
+        if (m->mail_count || m->rcpt_count) {
+            jw_u64(w, "mail_count", m->mail_count);
+            jw_u64(w, "rcpt_count", m->rcpt_count);
+        }
+        jw_bool(w, "tls", m->tls);
+    }
+    jw_obj_close(w);
+}
+
+static void opt_str(struct jw *w, const char *key, const char *v)
+{
+    if (v[0])
+        jw_str(w, key, v);
+}
+
+static void ews_obj(struct jw *w, const struct cs_ews *e)
+{
+    jw_obj_open(w, "ews");
+    jw_str(w, "endpoint", e->endpoint);
+    jw_bool(w, "decrypted", e->decrypted);
+    opt_str(w, "sni", e->sni);
+    jw_str(w, "method", e->method);
+    opt_str(w, "host", e->host);
+    jw_str(w, "path", e->path);
+    opt_str(w, "user_agent", e->user_agent);
+    opt_str(w, "auth_scheme", e->auth_scheme);
+    opt_str(w, "basic_user", e->basic_user);
+    opt_str(w, "anchor_mailbox", e->anchor_mailbox);
+    opt_str(w, "operation", e->operation);
+    if (e->impersonation || e->primary_smtp[0] || e->sid[0] || e->principal_name[0] ||
+        e->smtp_address[0]) {
+        jw_obj_open(w, "impersonation");
+        opt_str(w, "primary_smtp", e->primary_smtp);
+        opt_str(w, "sid", e->sid);
+        opt_str(w, "principal_name", e->principal_name);
+        opt_str(w, "smtp_address", e->smtp_address);
+        jw_obj_close(w);
+    }
+    opt_str(w, "server_version", e->server_version);
+    opt_str(w, "mailbox", e->mailbox);
+    jw_obj_close(w);
 }
 
 /* the "tls" object: the session record; `brief` (alert context) leaves out
@@ -299,6 +391,23 @@ static void tls_obj(struct jw *w, const struct cs_tls *t, bool brief)
     jw_str(w, "session_state", t->state);
     if (t->from_proto)
         jw_str(w, "from_proto", t->from_proto);
+    if (t->pre_tls != NULL)
+        mail_obj(w, "pre_tls", t->pre_tls, true);
+    if (t->exchange)
+        jw_bool(w, "exchange", true);
+    if (t->client_cert_count > 0) {
+        /* who authenticated: the client identity alongside server and addresses */
+        const struct cs_cert_info *ci = t->client_certs[0].info;
+        jw_obj_open(w, "client_identity");
+        jw_hex(w, "sha256", ci->sha256, 32);
+        if (ci->has_spki)
+            jw_hex(w, "spki_sha256", ci->spki_sha256, 32);
+        if (ci->parsed) {
+            jw_str(w, "subject", ci->subject);
+            jw_str(w, "issuer", ci->issuer);
+        }
+        jw_obj_close(w);
+    }
     if (t->server_cert_count > 0) {
         const struct cs_cert_info *leaf = t->server_certs[0].info;
         if (leaf->parsed) {
@@ -359,6 +468,8 @@ static void tls_obj(struct jw *w, const struct cs_tls *t, bool brief)
         jw_u64(w, "code", t->alert_desc);
         jw_str(w, "description", alert_name(t->alert_desc));
         jw_str(w, "from", t->alert_from_server ? "server" : "client");
+        if (t->alert_after_client_cert)
+            jw_bool(w, "after_client_certificate", true);
         jw_obj_close(w);
     }
     jw_obj_close(w);
@@ -371,11 +482,21 @@ static void tls_event(struct jw *w, const struct cs_tls *t)
     tls_obj(w, t, false);
 }
 
-static void alert_event(struct jw *w, const struct cs_alert *a, const struct cs_tls *t)
+static void alert_event(struct jw *w, const struct cs_alert *a, const struct cs_tls *t,
+                        const struct cs_mail *m, const struct cs_ews *e)
 {
-    common(w, t != NULL ? t->ts_us : 0, t != NULL ? t->flow_id : 0, "alert");
-    if (t != NULL)
+    if (t != NULL) {
+        common(w, t->ts_us, t->flow_id, "alert");
         endpoints(w, t);
+    } else if (m != NULL) {
+        common(w, m->ts_us, m->flow_id, "alert");
+        ends(w, &m->client, &m->server, m->proto);
+    } else if (e != NULL) {
+        common(w, e->ts_us, e->flow_id, "alert");
+        ends(w, &e->client, &e->server, e->decrypted ? "tls" : "http");
+    } else {
+        common(w, 0, 0, "alert");
+    }
     jw_obj_open(w, "alert");
     jw_u64(w, "signature_id", a->signature_id);
     jw_u64(w, "rev", a->rev);
@@ -406,6 +527,10 @@ static void alert_event(struct jw *w, const struct cs_alert *a, const struct cs_
     jw_obj_close(w);
     if (t != NULL)
         tls_obj(w, t, true);
+    else if (m != NULL)
+        mail_obj(w, m->proto, m, false);
+    else if (e != NULL)
+        ews_obj(w, e);
 }
 
 static void stats_event(struct jw *w, const struct cs_stats *st)
@@ -425,6 +550,7 @@ static void stats_event(struct jw *w, const struct cs_stats *st)
     S(keylog_lines); S(keylog_entries); S(keylog_malformed); S(keylog_full);
     S(tls_keys_late); S(tls_key_wait_expired);
     S(alerts); S(alerts_suppressed); S(check_memo_hits); S(check_memo_misses);
+    S(mail_sessions); S(ews_requests); S(http_requests);
     S(memcap_hits); S(mem_peak); S(events); S(anomalies);
 #undef S
     jw_obj_close(w);
@@ -451,8 +577,22 @@ size_t cs_event_to_json(const struct cs_event *ev, char *buf, size_t cap)
         stats_event(&w, ev->u.stats);
         break;
     case CS_EVENT_ALERT:
-        alert_event(&w, ev->u.alert, ev->context);
+        alert_event(&w, ev->u.alert, ev->context, ev->mail_context, ev->ews_context);
         break;
+    case CS_EVENT_MAIL: {
+        const struct cs_mail *m = ev->u.mail;
+        common(&w, m->ts_us, m->flow_id, m->proto);
+        ends(&w, &m->client, &m->server, m->proto);
+        mail_obj(&w, m->proto, m, false);
+        break;
+    }
+    case CS_EVENT_EWS: {
+        const struct cs_ews *e = ev->u.ews;
+        common(&w, e->ts_us, e->flow_id, "ews");
+        ends(&w, &e->client, &e->server, e->decrypted ? "tls" : "http");
+        ews_obj(&w, e);
+        break;
+    }
     }
     jw_obj_close(&w);
     return jw_finish(&w);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "appflow.h"
 #include "cs_limits.h"
 #include "detect.h"
 #include "ja.h"
@@ -63,6 +64,9 @@ struct session {
     uint8_t srv_dir;
     uint16_t suite;
     int64_t wait_until_us;
+    struct appflow *app;    /* clear-text protocol (mail, HTTP/EWS), or NULL */
+    bool exchange_sni;      /* the ClientHello names an Exchange endpoint */
+    bool ews_watch;         /* decrypting the client's application data for EWS */
     uint8_t *held;          /* [dir, type, ver hi, ver lo, len hi, len lo, body]... */
     size_t held_len, held_size;
     uint8_t *rec_buf;       /* header + body of one protected record */
@@ -194,6 +198,13 @@ static void emit_tls(struct session *ss, const char *state)
     endpoint_of(f, sv, &t->server);
     t->state = state;
     t->from_proto = NULL;
+    t->pre_tls = NULL;
+    if (ss->app != NULL) {
+        appflow_emit_mail(s, ss->app, f); /* the clear-text part comes first */
+        t->pre_tls = appflow_mail(s, ss->app, f);
+        if (t->pre_tls != NULL)
+            t->from_proto = t->pre_tls->proto;
+    }
     t->ja3_string = t->ja3[0] ? ss->ja3_str : NULL;
     t->ja3s_string = t->ja3s[0] ? ss->ja3s_str : NULL;
     if (t->alert_level != 0)
@@ -203,6 +214,14 @@ static void emit_tls(struct session *ss, const char *state)
                           sizeof t->app_category, t->app_risks, sizeof t->app_risks);
     fill_chain(s, &ss->d[sv], t->server_certs, &t->server_cert_count, &t->server_chain_truncated);
     fill_chain(s, &ss->d[c], t->client_certs, &t->client_cert_count, &t->client_chain_truncated);
+    t->exchange = ss->exchange_sni;
+    if (!t->exchange && t->server_cert_count > 0) {
+        const struct cs_cert_info *leaf = t->server_certs[0].info;
+        for (size_t i = 0; i < leaf->san_count && !t->exchange; i++)
+            if (leaf->san[i].type == CS_SAN_DNS)
+                t->exchange =
+                    appflow_is_exchange_name(s, leaf->san[i].value, strlen(leaf->san[i].value));
+    }
     s->st.tls_sessions++;
     detect_enrich(s, t);
     struct cs_event ev = {.type = CS_EVENT_TLS, .u.tls = t};
@@ -248,6 +267,7 @@ static void on_client_hello(struct session *ss, struct sess_dir *sd, const uint8
     ss->ch_sid_len = ch.session_id.n <= sizeof ss->ch_sid ? ch.session_id.n : 0;
     if (ss->ch_sid_len)
         memcpy(ss->ch_sid, ch.session_id.p, ss->ch_sid_len);
+    ss->exchange_sni = ch.sni.n > 0 && appflow_is_exchange_name(ss->s, t->sni, strlen(t->sni));
     ja3_client(&ch, ss->ja3_str, sizeof ss->ja3_str, t->ja3);
     ja4_client(&ch, t->ja4);
     if (!ss->f->client_from_syn) {
@@ -423,6 +443,7 @@ static void retry_keys(struct session *ss)
         decrypt_record(ss, &ss->d[q[0] & 1], q[1], (uint16_t)(q[2] << 8 | q[3]), q + 6, len);
         off += 6 + len;
     }
+    appflow_free(s, ss->app);
     mem_free(&s->mem, ss->held, ss->held_size);
     ss->held = NULL;
     ss->held_len = ss->held_size = 0;
@@ -496,6 +517,24 @@ static void on_certificate(struct session *ss, struct sess_dir *sd, const uint8_
     sd->certs_decrypted = sd->in_plaintext;
 }
 
+/* TLS 1.3 to an Exchange endpoint: the client's application traffic
+ * secret lets the sensor read its EWS requests (bounded by decrypt_watch). */
+static bool ews_keys(struct session *ss, struct sess_dir *cli)
+{
+    struct cs_sensor *s = ss->s;
+    struct keylog_entry e;
+    if (!ss->exchange_sni || s->cfg.decrypt_watch == 0 || s->kl == NULL ||
+        !keylog_lookup(s->kl, ss->client_random, &e) || e.secret[KEYLOG_CLIENT_AP0].n == 0)
+        return false;
+    if (tls_dir_keys_tls13(&cli->keys, ss->t.cipher_suite, e.secret[KEYLOG_CLIENT_AP0].p,
+                           e.secret[KEYLOG_CLIENT_AP0].n) != PR_OK)
+        return false;
+    if (ss->app == NULL)
+        ss->app = appflow_new(s);
+    ss->ews_watch = ss->app != NULL;
+    return ss->ews_watch;
+}
+
 /* RFC 5746: a ClientHello under the session's keys starts a new handshake;
  * it gets a session record (and a tls event) of its own. */
 static void start_renegotiation(struct session *ss)
@@ -559,8 +598,14 @@ static void handshake_cb(void *ctx, uint8_t type, const uint8_t *body, size_t le
         if (sd->in_plaintext && ss->t.version == 0x0304) {
             sd->finished = true;
             /* RFC 8446 4.4.4: the client's Finished ends the handshake */
-            if (sd->dir == ss->f->client && ss->f->client_known)
-                finish(ss, "complete");
+            if (sd->dir == ss->f->client && ss->f->client_known) {
+                if (ews_keys(ss, sd))
+                    emit_tls(ss, "complete"); /* keep reading the client's requests, bounded */
+                else
+                    finish(ss, "complete");
+            } else if (sd->dir != ss->f->client && ss->exchange_sni) {
+                sd->have_keys = false; /* responses are not needed */
+            }
         }
         break;
     default:
@@ -605,6 +650,8 @@ static void alert_cb(void *ctx, uint8_t level, uint8_t desc)
         ss->t.alert_level = level;
         ss->t.alert_desc = desc;
         ss->alert_dir = sd->dir;
+        /* a server's alert after the client's Certificate: a rejected client certificate */
+        ss->t.alert_after_client_cert = ss->d[!sd->dir].has_certs;
     }
     if (level == 2)
         finish(ss, "alert");
@@ -687,9 +734,14 @@ static void decrypt_record(struct session *ss, struct sess_dir *sd, uint8_t type
             finish(ss, "complete");
         break;
     case TLS_CT_APPLICATION_DATA:
-        /* application data under handshake keys cannot happen; after the
-         * peer's Finished it means this side's handshake is over */
+        /* after the handshake: the client's requests (EWS), when watched */
         sd->appdata = true;
+        if (sd->dir == ss->f->client && ss->emitted && (ss->ews_watch || ss->exchange_sni)) {
+            if (ss->app == NULL)
+                ss->app = appflow_new(s);
+            if (ss->app != NULL)
+                appflow_plain(s, ss->app, ss->f, ss->t.sni, ss->plain_buf, res.len);
+        }
         break;
     default:
         break;
@@ -719,8 +771,8 @@ static void protected_cb(void *ctx, uint8_t type, uint16_t version, const uint8_
             retry_keys(ss);
         return;
     }
-    if (type != TLS_CT_APPLICATION_DATA)
-        return;
+    if (type != TLS_CT_APPLICATION_DATA || ss->emitted)
+        return; /* after the event: a bounded watch, nothing more to decide */
     sd->appdata = true;
     /* application data both ways: the handshake is over even if a
      * ChangeCipherSpec was not captured */
@@ -822,6 +874,7 @@ void session_free(struct cs_sensor *s, struct flow *f)
         tls_dir_keys_free(&ss->d[d].pending);
         mem_free(&s->mem, ss->d[d].cert_msg, ss->d[d].cert_msg_size);
     }
+    appflow_free(s, ss->app);
     mem_free(&s->mem, ss->held, ss->held_size);
     mem_free(&s->mem, ss->rec_buf, TLS_RECORD_HDR + TLS_RECORD_BODY_MAX);
     mem_free(&s->mem, ss->plain_buf, TLS_DECRYPT_OUT_MAX);
@@ -837,12 +890,46 @@ void session_data(struct cs_sensor *s, struct flow *f, int dir, const uint8_t *p
     struct sess_dir *sd = &ss->d[dir];
     if (sd->mode == DM_NONE)
         return;
+    /* a stream that opens with a TLS record needs no clear-text protocol */
+    bool direct_tls = sd->mode == DM_PROBE && sd->probed == 0 && ss->app == NULL && n > 0 &&
+                      p[0] == TLS_CT_HANDSHAKE && tls_record_header_plausible(p, n);
+    if (sd->mode == DM_PROBE && !direct_tls) {
+        if (ss->app == NULL)
+            ss->app = appflow_new(s); /* NULL under memcap: the generic probe still runs */
+        if (ss->app != NULL) {
+            bool claimed = false;
+            size_t at = appflow_clear(s, ss->app, f, dir, p, n, &claimed);
+            if (claimed) {
+                if (at == SIZE_MAX || at > n) {
+                    if (!appflow_following(ss->app)) { /* clear text only, budget spent */
+                        appflow_emit_mail(s, ss->app, f);
+                        ss->done = true;
+                    }
+                    return;
+                }
+                /* STARTTLS accepted: TLS from here on this direction */
+                sd->mode = DM_TLS;
+                ss->tls = true;
+                ss->cleartext_before = true;
+                p += at;
+                n -= at;
+                if (n == 0)
+                    return;
+                struct tls_rec_ops ops;
+                make_ops(sd, &ops);
+                tls_rec_feed(&sd->rec, &ops, p, n);
+                return;
+            }
+            if (dir == f->client)
+                appflow_clear_http(s, ss->app, f, p, n);
+        }
+    }
     if (sd->mode == DM_PROBE || sd->rec.desync) {
         size_t at = find_tls_start(p, n, sd->mode == DM_PROBE && sd->probed == 0);
         if (at == n) {
             if (sd->mode == DM_PROBE) {
                 sd->probed += n;
-                if (sd->probed > s->cfg.probe_bytes) {
+                if (sd->probed > s->cfg.probe_bytes && !appflow_http_active(ss->app)) {
                     sd->mode = DM_NONE;
                     if (ss->d[!dir].mode == DM_NONE ||
                         (ss->d[!dir].mode == DM_PROBE && !ss->tls && f->bytes[!dir] > 0 &&
@@ -889,6 +976,8 @@ void session_end(struct cs_sensor *s, struct flow *f, const char *state)
     struct session *ss = f->sess;
     if (ss == NULL)
         return;
+    if (ss->app != NULL && !ss->tls)
+        appflow_emit_mail(s, ss->app, f); /* a mail session that never went to TLS */
     if (ss->awaiting_keys && !ss->done) {
         retry_keys(ss); /* the key log may have grown since the last record */
         if (ss->awaiting_keys)
