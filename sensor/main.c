@@ -76,6 +76,8 @@ static void usage(FILE *fp)
             "  --anomalies           also write anomaly events\n"
             "  --no-stats            do not write the final stats event\n"
             "  --no-ndpi             do not label flows with nDPI\n"
+            "  --exchange-host NAME  an on-premises Exchange host (pattern, e.g. *.corp.example);\n"
+            "                        repeatable. Exchange Online names are built in\n"
             "detection (alerts)\n"
             "  --blocklist FILE      thumbprints / JA3 / JA4: plain lists, abuse.ch SSLBL CSV, Zeek\n"
             "                        intel, Suricata fingerprint rules (repeatable; format detected)\n"
@@ -397,6 +399,7 @@ enum {
     OPT_DISABLE,
     OPT_VAR,
     OPT_USER,
+    OPT_EXCHANGE_HOST,
 };
 
 enum {
@@ -442,6 +445,7 @@ int main(int argc, char **argv)
         {"disable-check", required_argument, NULL, OPT_DISABLE},
         {"var", required_argument, NULL, OPT_VAR},
         {"user", required_argument, NULL, OPT_USER},
+        {"exchange-host", required_argument, NULL, OPT_EXCHANGE_HOST},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -454,6 +458,8 @@ int main(int argc, char **argv)
     struct list check_only = {{NULL}, 0};
     const char *state = NULL;
     const char *user = NULL;
+    static char exchange_hosts[4096];
+    size_t exlen = 0;
     size_t ninputs = 0;
     const char *iface = NULL, *outpath = "-", *certdir = NULL;
     bool stats = true;
@@ -583,6 +589,17 @@ int main(int argc, char **argv)
         case OPT_USER:
             user = optarg;
             break;
+        case OPT_EXCHANGE_HOST: {
+            int w = snprintf(exchange_hosts + exlen, sizeof exchange_hosts - exlen, "%s%s",
+                             exlen ? "," : "", optarg);
+            if (w < 0 || (size_t)w >= sizeof exchange_hosts - exlen || strchr(optarg, ',')) {
+                fprintf(stderr, "certsensor: --exchange-host %s: too long or contains ','\n", optarg);
+                return 2;
+            }
+            exlen += (size_t)w;
+            cfg.exchange_hosts = exchange_hosts;
+            break;
+        }
         case 'V':
             printf("certsensor %s\n", CS_VERSION);
             return 0;
