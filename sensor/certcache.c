@@ -1,6 +1,5 @@
 #include "certcache.h"
 
-#include <openssl/evp.h>
 #include <string.h>
 
 #include "x509.h"
@@ -10,6 +9,9 @@ struct cc_entry {
     uint32_t bucket;
     uint32_t lprev, lnext; /* recency list: index + 1 */
     X509 *x;               /* OpenSSL's parse, shared with the checks (one reference) */
+    uint64_t h;            /* fast hash of the DER (lookup key) */
+    uint8_t *der;          /* the DER itself: a hit is a byte-exact match */
+    size_t der_len;
     struct cs_cert_info info;
 };
 
@@ -49,8 +51,10 @@ void certcache_free(struct cert_cache *cc)
         return;
     if (cc->entries != NULL)
         for (size_t i = 0; i < cc->max; i++) {
-            if (cc->entries[i] != NULL)
+            if (cc->entries[i] != NULL) {
                 X509_free(cc->entries[i]->x);
+                mem_free(cc->mem, cc->entries[i]->der, cc->entries[i]->der_len);
+            }
             mem_free(cc->mem, cc->entries[i], sizeof(struct cc_entry));
         }
     mem_free(cc->mem, cc->entries, cc->max * sizeof *cc->entries);
@@ -58,11 +62,27 @@ void certcache_free(struct cert_cache *cc)
     mem_free(cc->mem, cc, sizeof *cc);
 }
 
-static uint32_t bucket_of(const struct cert_cache *cc, const uint8_t sha256[32])
+/* Lookup key: a fast 64-bit mix of the DER (not a security boundary: a
+ * hit is confirmed byte for byte). Computing SHA-256 for every occurrence
+ * only to find the cached analysis cost 7% of the benchmark. */
+static uint64_t der_hash(const uint8_t *p, size_t n)
 {
-    uint32_t h;
-    memcpy(&h, sha256, sizeof h); /* SHA-256 output is already uniform */
-    return h & (uint32_t)(cc->nbuckets - 1);
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, p + i, 8);
+        h = (h ^ v) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+}
+
+static uint32_t bucket_of(const struct cert_cache *cc, uint64_t h)
+{
+    return (uint32_t)h & (uint32_t)(cc->nbuckets - 1);
 }
 
 static void lru_unlink(struct cert_cache *cc, uint32_t i1)
@@ -109,20 +129,16 @@ const struct cs_cert_info *certcache_get(struct cert_cache *cc, const uint8_t *d
                                          uint64_t *misses, const void **x509)
 {
     *x509 = NULL;
-    uint8_t sha256[32];
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(der, len, sha256, &mdlen, EVP_sha256(), NULL)) {
-        x509_analyse(der, len, scratch);
-        return scratch;
-    }
-    uint32_t b = bucket_of(cc, sha256);
+    uint64_t h = der_hash(der, len);
+    uint32_t b = bucket_of(cc, h);
     for (uint32_t i = cc->buckets[b]; i; i = cc->entries[i - 1]->next) {
-        if (memcmp(cc->entries[i - 1]->info.sha256, sha256, 32) == 0) {
+        struct cc_entry *e = cc->entries[i - 1];
+        if (e->h == h && e->der_len == len && (len == 0 || memcmp(e->der, der, len) == 0)) {
             (*hits)++;
             lru_unlink(cc, i);
             lru_push(cc, i);
-            *x509 = cc->entries[i - 1]->x;
-            return &cc->entries[i - 1]->info;
+            *x509 = e->x;
+            return &e->info;
         }
     }
     (*misses)++;
@@ -145,9 +161,18 @@ const struct cs_cert_info *certcache_get(struct cert_cache *cc, const uint8_t *d
         lru_unlink(cc, (uint32_t)slot + 1);
         X509_free(e->x);
         e->x = NULL;
+        mem_free(cc->mem, e->der, e->der_len);
+        e->der = NULL;
+        e->der_len = 0;
     }
     x509_analyse_keep(der, len, &e->info, &e->x);
     *x509 = e->x;
+    e->h = h;
+    e->der = len > 0 ? mem_calloc(cc->mem, 1, len) : NULL;
+    e->der_len = e->der != NULL ? len : 0;
+    if (e->der != NULL)
+        memcpy(e->der, der, len);
+    /* without its bytes an entry can never be hit again: it still serves this call */
     e->bucket = b;
     e->next = cc->buckets[b];
     cc->buckets[b] = (uint32_t)slot + 1;
