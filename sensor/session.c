@@ -443,7 +443,8 @@ static void retry_keys(struct session *ss)
         decrypt_record(ss, &ss->d[q[0] & 1], q[1], (uint16_t)(q[2] << 8 | q[3]), q + 6, len);
         off += 6 + len;
     }
-    appflow_free(s, ss->app);
+    /* [LATE-KEYS-UAF] ss->app stays: it is the flow's, freed by session_free() (it was
+     * freed here and then again there) */
     mem_free(&s->mem, ss->held, ss->held_size);
     ss->held = NULL;
     ss->held_len = ss->held_size = 0;
