@@ -6,6 +6,8 @@
  * as its first line shows it, not after 16 KiB. */
 #include "http.h"
 
+#include "b64.h"
+
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -147,57 +149,6 @@ static enum pr_status check_header(struct bytes l, bool partial, struct http_hea
     return PR_OK;
 }
 
-/* RFC 4648 4 base64 through EVP_DecodeBlock (which counts '=' padding as
- * zero bytes and accepts '=' anywhere): '=' only in the last two places,
- * missing padding added, a trailing partial quantum dropped when `cut`.
- * Returns the decoded length or SIZE_MAX; the caller wipes out[]. */
-static size_t b64_decode(struct bytes in, bool cut, uint8_t *out, size_t cap)
-{
-    uint8_t tmp[1024 + 4];
-    size_t n = in.n, pad = 0, ret = SIZE_MAX;
-    if (n > 1024) {
-        n = 1024;
-        cut = true;
-    }
-    if (cut)
-        n -= n % 4;
-    if (n > 0)
-        memcpy(tmp, in.p, n);
-    switch (n % 4) {
-    case 0:
-        break;
-    case 2:
-        tmp[n++] = '=';
-        tmp[n++] = '=';
-        break;
-    case 3:
-        tmp[n++] = '=';
-        break;
-    default:
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (tmp[i] == '=' && i + 2 < n)
-            goto out;
-    if (n >= 2 && tmp[n - 2] == '=' && tmp[n - 1] != '=')
-        goto out; /* "x=y": data after padding */
-    if (n >= 1 && tmp[n - 1] == '=')
-        pad++;
-    if (n >= 2 && tmp[n - 2] == '=')
-        pad++;
-    if (n / 4 * 3 > cap)
-        goto out;
-    if (n == 0) {
-        ret = 0;
-        goto out;
-    }
-    int r = EVP_DecodeBlock(out, tmp, (int)n); /* n <= 1028 */
-    if (r >= 0 && (size_t)r >= pad)
-        ret = (size_t)r - pad;
-out:
-    OPENSSL_cleanse(tmp, sizeof tmp);
-    return ret;
-}
 
 /* RFC 9110 11.6.2 credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ] */
 static void parse_authorization(struct http_request *r, struct bytes v)

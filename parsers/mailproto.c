@@ -12,6 +12,8 @@
  * Contract and limits: mailproto.h. */
 #include "mailproto.h"
 
+#include "b64.h"
+
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -429,60 +431,6 @@ static void pend_pop(struct mp_state *st)
 
 /* ---- SASL (identity only) ---------------------------------------------------------- */
 
-/* RFC 4648 4 base64 through OpenSSL's EVP_DecodeBlock, which counts '='
- * padding as zero bytes and accepts '=' anywhere: '=' is only allowed in the
- * last two places and is subtracted; missing padding is added. When `cut`
- * (the text was truncated) a trailing partial quantum is dropped. Returns
- * the decoded length or SIZE_MAX. The caller wipes out[]. */
-static size_t b64_decode(struct bytes in, bool cut, uint8_t *out, size_t cap)
-{
-    uint8_t tmp[MP_UNIT_MAX + 4];
-    size_t n, pad = 0, ret = SIZE_MAX;
-    in = bv_trim(in);
-    if (in.n > MP_UNIT_MAX) {
-        in.n = MP_UNIT_MAX;
-        cut = true;
-    }
-    n = in.n;
-    if (cut)
-        n -= n % 4;
-    if (n > 0)
-        memcpy(tmp, in.p, n);
-    switch (n % 4) {
-    case 0:
-        break;
-    case 2:
-        tmp[n++] = '=';
-        tmp[n++] = '=';
-        break;
-    case 3:
-        tmp[n++] = '=';
-        break;
-    default:
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (tmp[i] == '=' && i + 2 < n)
-            goto out;
-    if (n >= 2 && tmp[n - 2] == '=' && tmp[n - 1] != '=')
-        goto out; /* "x=y": data after padding */
-    if (n >= 1 && tmp[n - 1] == '=')
-        pad++;
-    if (n >= 2 && tmp[n - 2] == '=')
-        pad++;
-    if (n / 4 * 3 > cap)
-        goto out;
-    if (n == 0) {
-        ret = 0;
-        goto out;
-    }
-    int r = EVP_DecodeBlock(out, tmp, (int)n); /* n <= MP_UNIT_MAX + 4 fits an int */
-    if (r >= 0 && (size_t)r >= pad)
-        ret = (size_t)r - pad;
-out:
-    OPENSSL_cleanse(tmp, sizeof tmp);
-    return ret;
-}
 
 static uint8_t mech_of(struct bytes m)
 {
@@ -559,7 +507,7 @@ static void sasl_decode_identity(struct mp_state *st, uint8_t mech, struct bytes
     b64 = bv_trim(b64);
     if (b64.n == 0 || bv_eq(b64, "=")) /* RFC 4954 4: "=" is an empty response */
         return;
-    size_t n = b64_decode(b64, cut, raw, sizeof raw);
+    size_t n = b64_decode(bv_trim(b64), cut || bv_trim(b64).n > B64_IN_MAX, raw, sizeof raw);
     if (n == SIZE_MAX)
         st->facts.malformed++;
     else
