@@ -237,6 +237,7 @@ void cs_get_stats(const struct cs_sensor *s, struct cs_stats *out)
         out->keylog_malformed = ks->malformed;
         out->keylog_full = ks->full;
     }
+    out->baseline_errors = detect_baseline_errors(s);
     out->memcap_hits = s->mem.cap_hits;
     out->mem_peak = s->mem.peak;
 }

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,7 +197,21 @@ bool capture_live(struct cs_sensor *s, const char *iface, const char *filter, si
     }
     struct live_ctx c = {s, pcap_datalink(p)};
     bool ok = true;
+    /* non-blocking + poll: timers (expiry, reload, key log) run every 100 ms
+     * even on a quiet link */
+    int fd = pcap_get_selectable_fd(p);
+    if (fd >= 0 && pcap_setnonblock(p, 1, err) != 0)
+        fd = -1;
     while (!*stop) {
+        if (fd >= 0) {
+            struct pollfd pfd = {fd, POLLIN, 0};
+            int pr = poll(&pfd, 1, 100);
+            if (pr < 0 && errno != EINTR) {
+                fprintf(stderr, "certsensor: %s: poll: %s\n", iface, strerror(errno));
+                ok = false;
+                break;
+            }
+        }
         rc = pcap_dispatch(p, -1, live_cb, (u_char *)(void *)&c);
         if (rc < 0 && rc != PCAP_ERROR_BREAK) {
             fprintf(stderr, "certsensor: %s: capture error: %s\n", iface, pcap_geterr(p));

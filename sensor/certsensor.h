@@ -250,6 +250,7 @@ struct cs_stats {
     uint64_t tls_keys_late, tls_key_wait_expired;
     uint64_t alerts, alerts_suppressed, check_memo_hits, check_memo_misses;
     uint64_t mail_sessions, ews_requests, http_requests;
+    uint64_t baseline_errors;
     uint64_t memcap_hits, mem_peak;
     uint64_t events, anomalies;
 };
@@ -400,9 +401,14 @@ CS_EXPORT cs_err cs_ruleset_set_var(struct cs_ruleset *rs, const char *name, con
  * bindings can be checked. */
 CS_EXPORT cs_err cs_ruleset_open_geo(struct cs_ruleset *rs, const char *country_db,
                                      const char *asn_db, char *err, size_t errlen);
-/* Switch off every check whose identifier starts with `prefix`
- * ("chain", "trust", "hostname", "validity.too_long", ...). */
-CS_EXPORT cs_err cs_ruleset_disable(struct cs_ruleset *rs, const char *prefix);
+/* Switch off checks: a check identifier or its family ("chain",
+ * "trust.untrusted_root", "validity"), an alert category ("hygiene",
+ * "mitm", "credential", ...), optionally for one side only ("client:trust"
+ * silences trust findings on client chains). CS_ERR_INVAL for a name that
+ * is none of these. */
+CS_EXPORT cs_err cs_ruleset_disable(struct cs_ruleset *rs, const char *name);
+/* Longest acceptable leaf validity in days for validity.too_long (default 398; 0 = off). */
+CS_EXPORT cs_err cs_ruleset_set_max_validity(struct cs_ruleset *rs, int64_t days);
 /* Install rs (the sensor owns it from now on; the previous one is freed). */
 CS_EXPORT void cs_set_ruleset(struct cs_sensor *s, struct cs_ruleset *rs);
 /* Certificate baselines persisted in SQLite at path (":memory:" for none):

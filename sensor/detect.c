@@ -166,23 +166,73 @@ cs_err cs_ruleset_open_geo(struct cs_ruleset *rs, const char *country_db, const 
     return CS_OK;
 }
 
-cs_err cs_ruleset_disable(struct cs_ruleset *rs, const char *prefix)
+/* every check family and alert category a name may refer to */
+static const char *const known_names[] = {
+    "blocklist", "rule", "chain", "trust", "validity", "leaf", "key", "sig", "hostname", "pin",
+    "intercept", "geo", "baseline", "starttls", "auth", "ews", "tls", "mitm", "hygiene",
+    "credential", "info"};
+
+static bool matches(const char *entry, const char *v)
 {
-    if (rs == NULL || prefix == NULL || prefix[0] == '\0' ||
-        strlen(prefix) >= sizeof rs->disabled[0] || rs->ndisabled == RS_MAX_DISABLED)
+    size_t n = strlen(entry);
+    /* "chain" switches off "chain.name"; "validity.expired" only itself */
+    return v != NULL && strncmp(v, entry, n) == 0 && (v[n] == '\0' || v[n] == '.');
+}
+
+static bool name_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof known_names / sizeof known_names[0]; i++)
+        if (matches(known_names[i], name))
+            return true;
+    return false;
+}
+
+cs_err cs_ruleset_disable(struct cs_ruleset *rs, const char *name)
+{
+    if (rs == NULL || name == NULL || name[0] == '\0' ||
+        strlen(name) >= sizeof rs->disabled[0] || rs->ndisabled == RS_MAX_DISABLED)
         return CS_ERR_INVAL;
-    snprintf(rs->disabled[rs->ndisabled++], sizeof rs->disabled[0], "%s", prefix);
+    const char *bare = name;
+    if (strncmp(name, "client:", 7) == 0 || strncmp(name, "server:", 7) == 0)
+        bare = name + 7;
+    if (!name_known(bare))
+        return CS_ERR_INVAL;
+    snprintf(rs->disabled[rs->ndisabled++], sizeof rs->disabled[0], "%s", name);
     return CS_OK;
 }
 
+cs_err cs_ruleset_set_max_validity(struct cs_ruleset *rs, int64_t days)
+{
+    if (rs == NULL || days < 0)
+        return CS_ERR_INVAL;
+    rs->hyg.max_validity_days = days;
+    return CS_OK;
+}
+
+/* A whole check family off for both sides (its work can be skipped). */
 static bool disabled(const struct cs_ruleset *rs, const char *check)
 {
     if (rs == NULL || check == NULL)
         return false;
+    for (size_t i = 0; i < rs->ndisabled; i++)
+        if (matches(rs->disabled[i], check))
+            return true;
+    return false;
+}
+
+/* Is an alert of this check / category / role switched off? */
+static bool alert_disabled(const struct cs_ruleset *rs, const struct cs_alert *a)
+{
+    if (rs == NULL)
+        return false;
     for (size_t i = 0; i < rs->ndisabled; i++) {
-        size_t n = strlen(rs->disabled[i]);
-        /* "chain" switches off "chain.name"; "validity.expired" only itself */
-        if (strncmp(check, rs->disabled[i], n) == 0 && (check[n] == '\0' || check[n] == '.'))
+        const char *e = rs->disabled[i];
+        if (strncmp(e, "client:", 7) == 0 || strncmp(e, "server:", 7) == 0) {
+            if (a->role == NULL || strncmp(a->role, e, 6) != 0)
+                continue;
+            e += 7;
+        }
+        if (matches(e, a->check) || matches(e, a->category))
             return true;
     }
     return false;
@@ -208,6 +258,15 @@ cs_err cs_open_state(struct cs_sensor *s, const char *path, char *err, size_t er
     baseline_close(s->baseline);
     s->baseline = b;
     return CS_OK;
+}
+
+uint64_t detect_baseline_errors(const struct cs_sensor *s)
+{
+    if (s->baseline == NULL)
+        return 0;
+    struct baseline_stats bs;
+    baseline_get_stats(s->baseline, &bs);
+    return bs.errors;
 }
 
 void detect_tick(struct cs_sensor *s)
@@ -237,7 +296,7 @@ struct run_ctx {
 static void emit_alert_ctx(struct cs_sensor *s, const struct cs_tls *t, const struct cs_mail *m,
                            const struct cs_ews *e, const struct cs_alert *a)
 {
-    if (disabled(s->rs, a->check)) {
+    if (alert_disabled(s->rs, a)) {
         s->st.alerts_suppressed++;
         return;
     }

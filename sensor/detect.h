@@ -15,6 +15,8 @@ void detect_run(struct cs_sensor *s, const struct cs_tls *t);
 /* Periodic work (live capture): commit the baseline's pending batch. */
 void detect_tick(struct cs_sensor *s);
 void detect_free(struct cs_sensor *s);
+/* SQLite failures of the baseline so far (0 without one). */
+uint64_t detect_baseline_errors(const struct cs_sensor *s);
 /* Built-in checks on a mail session's clear text (STARTTLS stripping,
  * clear-text authentication) and on an EWS request (impersonation). */
 void detect_mail(struct cs_sensor *s, const struct cs_mail *m);

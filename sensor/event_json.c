@@ -550,7 +550,7 @@ static void stats_event(struct jw *w, const struct cs_stats *st)
     S(keylog_lines); S(keylog_entries); S(keylog_malformed); S(keylog_full);
     S(tls_keys_late); S(tls_key_wait_expired);
     S(alerts); S(alerts_suppressed); S(check_memo_hits); S(check_memo_misses);
-    S(mail_sessions); S(ews_requests); S(http_requests);
+    S(mail_sessions); S(ews_requests); S(http_requests); S(baseline_errors);
     S(memcap_hits); S(mem_peak); S(events); S(anomalies);
 #undef S
     jw_obj_close(w);

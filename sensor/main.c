@@ -93,7 +93,10 @@ static void usage(FILE *fp)
             "  --asn-db FILE         MaxMind ASN database\n"
             "  --geo-bind FILE       certificates bound to ASNs / countries\n"
             "  --state FILE          SQLite baseline of services and client certificates\n"
-            "  --disable-check NAME  switch off a check or a family (chain, trust, hostname, ...)\n"
+            "  --disable-check NAME  switch off a check, a family or a category (chain,\n"
+            "                        trust.untrusted_root, validity, hygiene, ...); client:NAME or\n"
+            "                        server:NAME for one side only\n"
+            "  --max-validity-days N longest leaf validity before validity.too_long (398; 0 off)\n"
             "                        SIGHUP reloads every rule input\n"
             "limits\n"
             "  --max-flows N         flow table size (default 262144)\n"
@@ -136,6 +139,8 @@ struct rule_inputs {
     struct list blocklists, rules, cas, capaths, intermediates, pins, intercept, disable, vars;
     const char *geoip_db, *asn_db, *geobind;
     bool trust_default; /* no --ca-file/--ca-path: the system bundle */
+    int64_t max_validity_days;
+    bool max_validity_set;
 };
 
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
@@ -282,7 +287,7 @@ static bool load_ca_dir(struct cs_ruleset *rs, const char *dir)
         if (ok && nm[0] != '.' && (has_suffix(nm, ".pem") || has_suffix(nm, ".crt"))) {
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", dir, nm);
-            ok = load_one(rs, CS_RS_CA, path, false);
+            ok = load_one(rs, CS_RS_CA, path, true);
         }
         free(names[i]);
     }
@@ -323,7 +328,7 @@ static struct cs_ruleset *build_ruleset(const struct rule_inputs *in)
     for (size_t i = 0; ok && i < in->capaths.n; i++)
         ok = load_ca_dir(rs, in->capaths.v[i]);
     if (ok && in->trust_default && access(SYSTEM_CA_BUNDLE, R_OK) == 0)
-        ok = load_one(rs, CS_RS_CA, SYSTEM_CA_BUNDLE, false);
+        ok = load_one(rs, CS_RS_CA, SYSTEM_CA_BUNDLE, true);
     for (size_t i = 0; ok && i < in->intermediates.n; i++)
         ok = load_one(rs, CS_RS_INTERMEDIATES, in->intermediates.v[i], true);
     for (size_t i = 0; ok && i < in->pins.n; i++)
@@ -332,6 +337,12 @@ static struct cs_ruleset *build_ruleset(const struct rule_inputs *in)
         ok = load_one(rs, CS_RS_INTERCEPT, in->intercept.v[i], true);
     if (ok && in->geobind != NULL)
         ok = load_one(rs, CS_RS_GEOBIND, in->geobind, true);
+    if (ok && in->geoip_db != NULL)
+        ok = file_safe(in->geoip_db);
+    if (ok && in->asn_db != NULL)
+        ok = file_safe(in->asn_db);
+    if (ok && in->max_validity_set)
+        cs_ruleset_set_max_validity(rs, in->max_validity_days);
     if (ok && (in->geoip_db != NULL || in->asn_db != NULL) &&
         cs_ruleset_open_geo(rs, in->geoip_db, in->asn_db, err, sizeof err) != CS_OK) {
         fprintf(stderr, "certsensor: %s\n", err);
@@ -339,7 +350,11 @@ static struct cs_ruleset *build_ruleset(const struct rule_inputs *in)
     }
     for (size_t i = 0; ok && i < in->disable.n; i++) {
         if (cs_ruleset_disable(rs, in->disable.v[i]) != CS_OK) {
-            fprintf(stderr, "certsensor: --disable-check %s: invalid\n", in->disable.v[i]);
+            fprintf(stderr,
+                    "certsensor: --disable-check %s: not a check, family or category (expected e.g. "
+                    "chain, trust.untrusted_root, validity, hostname, pin, starttls, auth, "
+                    "hygiene, mitm; 'client:' or 'server:' in front for one side)\n",
+                    in->disable.v[i]);
             ok = false;
         }
     }
@@ -400,6 +415,7 @@ enum {
     OPT_VAR,
     OPT_USER,
     OPT_EXCHANGE_HOST,
+    OPT_MAX_VALIDITY,
 };
 
 enum {
@@ -446,6 +462,7 @@ int main(int argc, char **argv)
         {"var", required_argument, NULL, OPT_VAR},
         {"user", required_argument, NULL, OPT_USER},
         {"exchange-host", required_argument, NULL, OPT_EXCHANGE_HOST},
+        {"max-validity-days", required_argument, NULL, OPT_MAX_VALIDITY},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -567,16 +584,26 @@ int main(int argc, char **argv)
                 return 2;
             break;
         case OPT_GEOIP:
-            rin.geoip_db = optarg;
-            break;
         case OPT_ASN:
-            rin.asn_db = optarg;
-            break;
         case OPT_GEOBIND:
-            rin.geobind = optarg;
+        case OPT_STATE: {
+            const char **slot = c == OPT_GEOIP ? &rin.geoip_db
+                                : c == OPT_ASN ? &rin.asn_db
+                                : c == OPT_GEOBIND ? &rin.geobind
+                                                   : &state;
+            if (*slot != NULL) {
+                fprintf(stderr, "certsensor: %s given twice ('%s', '%s'); one is allowed\n",
+                        argv[optind - 2], *slot, optarg);
+                return 2;
+            }
+            *slot = optarg;
             break;
-        case OPT_STATE:
-            state = optarg;
+        }
+        case OPT_MAX_VALIDITY:
+            if (!parse_size("--max-validity-days", optarg, 0, 36500, &v))
+                return 2;
+            rin.max_validity_days = (int64_t)v;
+            rin.max_validity_set = true;
             break;
         case OPT_DISABLE:
             if (!list_add(&rin.disable, "--disable-check", optarg))
@@ -615,7 +642,10 @@ int main(int argc, char **argv)
         /* --check-rules: validate and exit */
         bool ok = true;
         for (size_t i = 0; i < check_only.n; i++) {
-            struct cs_ruleset *rs = cs_ruleset_new();
+            /* the same variables as a real run (--var) */
+            struct rule_inputs vin = {0};
+            vin.vars = rin.vars;
+            struct cs_ruleset *rs = build_ruleset(&vin);
             if (rs == NULL || !load_one(rs, CS_RS_RULES, check_only.v[i], false))
                 ok = false;
             else
@@ -714,6 +744,11 @@ int main(int argc, char **argv)
                 ok = false;
     }
     cs_flush(s);
+    struct cs_stats fin;
+    cs_get_stats(s, &fin);
+    if (fin.baseline_errors > 0)
+        fprintf(stderr, "certsensor: --state %s: %llu baseline updates failed (see SQLite)\n",
+                state, (unsigned long long)fin.baseline_errors);
     cs_free(s);
     for (size_t i = 0; i < keys.n; i++)
         fclose(keys.f[i].fp);
