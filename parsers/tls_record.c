@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#define TLS_HS_BUF_MIN 4096u /* first buffer for a fragmented handshake message */
+
 bool tls_record_header_plausible(const uint8_t *p, size_t n)
 {
     if (p == NULL || n < TLS_RECORD_HDR)
@@ -72,15 +74,23 @@ enum pr_status tls_hs_feed(struct tls_hs_asm *a, const struct tls_rec_ops *ops, 
             /* whole body present: no copy */
             ops->handshake(ops->ctx, a->hdr[0], p, m);
         } else {
-            if (a->buf_size < a->msg_len) {
-                uint8_t *nb = ops->grow(ops->ctx, a->buf, a->buf_size, a->msg_len);
+            if (a->buf_size < a->msg_have + m) {
+                /* [TLS-HS-GROW] grow with the bytes that arrived (doubling), never to the
+                 * length the header claims up front: a peer announcing 2 MiB that sends
+                 * 16 KiB and stalls costs about 32 KiB, not 2 MiB */
+                size_t ns = a->buf_size > TLS_HS_BUF_MIN ? a->buf_size : TLS_HS_BUF_MIN;
+                while (ns < a->msg_have + m)
+                    ns = ns > a->msg_len / 2 ? a->msg_len : ns * 2;
+                if (ns > a->msg_len)
+                    ns = a->msg_len;
+                uint8_t *nb = ops->grow(ops->ctx, a->buf, a->buf_size, ns);
                 if (nb == NULL) {
                     a->skipping = true;
                     st = PR_LIMIT;
                     ops->anomaly(ops->ctx, "tls.handshake_memcap", PR_LIMIT);
                 } else {
                     a->buf = nb;
-                    a->buf_size = a->msg_len;
+                    a->buf_size = ns;
                 }
             }
             if (!a->skipping) {

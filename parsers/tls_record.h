@@ -9,7 +9,8 @@
  *
  * Memory: a handshake message that is not contiguous in one chunk is
  * copied into a buffer obtained through ops->grow (the caller charges its
- * memcap) and capped at `hs_max`; a longer message is skipped and reported
+ * memcap), grown as its bytes arrive (never to the announced length up
+ * front) and capped at `hs_max`; a longer message is skipped and reported
  * with PR_LIMIT. Protected records are delivered whole only when the caller
  * asks for them (`want_protected`), through a second bounded buffer. */
 #ifndef CS_PARSERS_TLS_RECORD_H

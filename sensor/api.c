@@ -128,7 +128,8 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
         break;
     case FLOW_END_EVICTED:
         s->st.flows_evicted++;
-        sensor_anomaly(s, f->id, "flow.evicted", "flow table full");
+        sensor_anomaly(s, f->id, "flow.evicted",
+                       s->evicting_for_memory ? "memcap" : "flow table full");
         break;
     case FLOW_END_FLUSH:
         break;
@@ -258,6 +259,20 @@ static void bypass(struct cs_sensor *s, struct flow *f)
         classify_finish(s->cls, &f->app);
 }
 
+/* [MEMCAP-EVICT] Memory for a new session: near the memcap the oldest idle flows
+ * are ended first (as when the flow table is full), so flows that take memory
+ * and then say nothing cannot blind the sensor to every later flow until they
+ * time out; a reserve of the cap is kept for the sessions already under way. */
+static void make_room(struct cs_sensor *s, const struct flow *keep)
+{
+    uint64_t reserve = s->mem.cap / CS_MEM_RESERVE_DIV;
+    s->evicting_for_memory = true;
+    for (unsigned i = 0; i < CS_EVICT_BATCH && !mem_fits(&s->mem, reserve); i++)
+        if (!flow_evict_oldest(s->ft, keep))
+            break;
+    s->evicting_for_memory = false;
+}
+
 static void tcp_packet(struct cs_sensor *s, const struct decoded *d)
 {
     int dir = 0;
@@ -305,6 +320,8 @@ static void tcp_packet(struct cs_sensor *s, const struct decoded *d)
             reasm_start(&f->rd[dir], d->seq + 1);
     }
     if (d->seg_len > 0) {
+        if (f->sess == NULL)
+            make_room(s, f);
         if (!session_attach(s, f)) {
             sensor_anomaly(s, f->id, "flow.session_memcap", NULL);
             bypass(s, f);

@@ -28,7 +28,7 @@ struct appflow {
     /* HTTP requests (clear text, or decrypted from TLS) */
     bool http_checked, http;
     uint8_t *req;
-    size_t req_len;
+    size_t req_len, req_cap;  /* grows with the data, up to APPFLOW_HTTP_BUF */
     size_t body_skip;            /* body bytes of the previous request still to pass */
     size_t requests;
 };
@@ -59,7 +59,7 @@ void appflow_free(struct cs_sensor *s, struct appflow *a)
         mp_finish(a->mp); /* wipes a half-received line: it may hold a password */
         mem_free(&s->mem, a->mp, sizeof *a->mp);
     }
-    mem_free(&s->mem, a->req, APPFLOW_HTTP_BUF);
+    mem_free(&s->mem, a->req, a->req_cap);
     mem_free(&s->mem, a, sizeof *a);
 }
 
@@ -351,11 +351,14 @@ static void http_feed(struct cs_sensor *s, struct appflow *a, const struct flow 
         a->http = looks_like_request(p, n);
         if (!a->http)
             return;
-        a->req = mem_calloc(&s->mem, 1, APPFLOW_HTTP_BUF);
+        /* [HTTP-GROW] a small buffer first: a flow only claiming to be HTTP
+         * must not reserve the whole request buffer */
+        a->req = mem_calloc(&s->mem, 1, 4096);
         if (a->req == NULL) {
             a->http = false;
             return;
         }
+        a->req_cap = 4096;
     }
     if (!a->http || a->requests >= APPFLOW_HTTP_REQUESTS)
         return;
@@ -367,7 +370,17 @@ static void http_feed(struct cs_sensor *s, struct appflow *a, const struct flow 
             n -= k;
             continue;
         }
-        size_t room = APPFLOW_HTTP_BUF - a->req_len;
+        if (a->req_len == a->req_cap && a->req_cap < APPFLOW_HTTP_BUF) {
+            size_t nc = a->req_cap * 2 < APPFLOW_HTTP_BUF ? a->req_cap * 2 : APPFLOW_HTTP_BUF;
+            uint8_t *nb = mem_realloc(&s->mem, a->req, a->req_cap, nc);
+            if (nb == NULL) {
+                a->http = false;
+                break;
+            }
+            a->req = nb;
+            a->req_cap = nc;
+        }
+        size_t room = a->req_cap - a->req_len;
         size_t k = n < room ? n : room;
         memcpy(a->req + a->req_len, p, k);
         a->req_len += k;

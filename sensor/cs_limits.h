@@ -19,6 +19,9 @@
 #define CS_DEF_KEY_WAIT_MS 5000u           /* TLS 1.3 without keys yet: how long (packet time) */
 #define CS_DEF_KEY_WAIT_BYTES (64u * 1024u) /* ... and how many protected bytes are held */
 #define CS_REASM_MAX_SEGS_DIR 1024u        /* out-of-order segments held per direction */
+#define CS_MEM_RESERVE_DIV 16u  /* 1/16 of the memcap stays free for sessions under way: a new
+                                   session first ends the oldest idle flows to keep it so */
+#define CS_EVICT_BATCH 8u       /* ... at most this many flows per new session */
 #define CS_TLS_RECORD_MAX (16384u + 2048u) /* RFC 5246 6.2.3: TLSCiphertext.length <= 2^14 + 2048 */
 
 #endif

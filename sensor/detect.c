@@ -383,8 +383,23 @@ static void memo_key(const struct cs_tls *t, bool with_sni, uint8_t key[32])
         EVP_DigestUpdate(c, t->server_certs[i].info->sha256, 32);
     for (size_t i = 0; i < t->client_cert_count; i++)
         EVP_DigestUpdate(c, t->client_certs[i].info->sha256, 32);
-    if (with_sni)
+    if (with_sni) {
         EVP_DigestUpdate(c, t->sni, strlen(t->sni) + 1);
+        /* validity is judged to the second: a certificate that expires inside
+         * the hour must not reuse the verdict from before it expired */
+        int64_t now = t->ts_us / 1000000 - (t->ts_us % 1000000 < 0);
+        for (int r = 0; r < 2; r++) {
+            const struct cs_cert *cc = r ? t->client_certs : t->server_certs;
+            size_t cnt = r ? t->client_cert_count : t->server_cert_count;
+            for (size_t i = 0; i < cnt; i++) {
+                const struct cs_cert_info *ci = cc[i].info;
+                uint8_t st = ci != NULL && ci->validity_ok
+                                 ? (uint8_t)((now < ci->not_before) | (now > ci->not_after) << 1)
+                                 : 4;
+                EVP_DigestUpdate(c, &st, 1);
+            }
+        }
+    }
     EVP_DigestUpdate(c, &hour, sizeof hour);
     EVP_DigestFinal_ex(c, key, &n);
     EVP_MD_CTX_free(c);

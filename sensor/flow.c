@@ -173,6 +173,21 @@ void flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason why)
     ft->active--;
 }
 
+bool flow_evict_oldest(struct flow_table *ft, const struct flow *keep)
+{
+    for (uint8_t w = FLOW_LIST_CLOSED; w >= FLOW_LIST_OPEN; w--) {
+        uint32_t victim = ft->lists[w].head;
+        if (victim && &ft->slots[victim - 1] == keep)
+            victim = keep->lnext;
+        if (victim) {
+            ft->evicted++;
+            flow_end(ft, &ft->slots[victim - 1], FLOW_END_EVICTED);
+            return true;
+        }
+    }
+    return false;
+}
+
 struct flow *flow_create(struct flow_table *ft, const struct decoded *d, int64_t ts_us)
 {
     struct flow *f = NULL;
@@ -183,13 +198,8 @@ struct flow *flow_create(struct flow_table *ft, const struct decoded *d, int64_t
         f = &ft->slots[ft->used_slots++];
     } else {
         /* [FLOW-EVICT] full: the oldest idle flow, closed ones first */
-        uint32_t victim = ft->lists[FLOW_LIST_CLOSED].head;
-        if (!victim)
-            victim = ft->lists[FLOW_LIST_OPEN].head;
-        if (!victim)
+        if (!flow_evict_oldest(ft, NULL))
             return NULL;
-        ft->evicted++;
-        flow_end(ft, &ft->slots[victim - 1], FLOW_END_EVICTED);
         f = &ft->slots[ft->free_head - 1];
         ft->free_head = f->hnext;
     }

@@ -63,6 +63,9 @@ struct flow *flow_lookup(struct flow_table *ft, const struct decoded *d, int *di
 /* Create a flow for d (the packet's sender becomes addr[0]); evicts the
  * oldest idle flow when full. NULL only if max_flows is 0. */
 struct flow *flow_create(struct flow_table *ft, const struct decoded *d, int64_t ts_us);
+/* End the oldest idle flow other than `keep` (closed flows first), as a full table
+ * does, and count it as evicted; false if there is none. */
+bool flow_evict_oldest(struct flow_table *ft, const struct flow *keep);
 /* Mark activity: move to the tail of its list (closed moves it to the closed list). */
 void flow_touch(struct flow_table *ft, struct flow *f, int64_t ts_us, bool closed);
 /* End every flow idle since before the timeouts; returns the number ended. */

@@ -718,6 +718,7 @@ int main(int argc, char **argv)
     struct sigaction hup;
     memset(&hup, 0, sizeof hup);
     hup.sa_handler = on_hup;
+    hup.sa_flags = SA_RESTART; /* a reload must not end a read from a pipe (EINTR) */
     sigaction(SIGHUP, &hup, NULL);
     bool ok = true;
     keys.s = s;

@@ -5,6 +5,7 @@
 struct reasm_seg {
     struct reasm_seg *next;
     uint32_t seq;
+    uint32_t held_end; /* tail only: no held byte lies at or after this (an upper bound) */
     size_t cap; /* bytes stored in data[] */
     size_t len; /* sequence space covered (>= cap when the capture cut bytes) */
     uint8_t data[];
@@ -20,6 +21,16 @@ void reasm_start(struct reasm_dir *d, uint32_t seq)
 {
     d->next_seq = seq;
     d->started = true;
+}
+
+/* Take the first held segment off the list. */
+static struct reasm_seg *unlink_head(struct reasm_dir *d)
+{
+    struct reasm_seg *s = d->held;
+    d->held = s->next;
+    if (d->held == NULL)
+        d->tail = NULL;
+    return s;
 }
 
 static void seg_free(struct reasm_glob *g, struct reasm_dir *d, struct reasm_seg *s)
@@ -61,8 +72,7 @@ static void deliver_range(struct reasm_glob *g, struct reasm_dir *d, uint32_t se
 static void drain_ready(struct reasm_glob *g, struct reasm_dir *d, const struct reasm_sink *sink)
 {
     while (d->held != NULL && seq_diff(d->held->seq, d->next_seq) <= 0) {
-        struct reasm_seg *s = d->held;
-        d->held = s->next;
+        struct reasm_seg *s = unlink_head(d);
         deliver_range(g, d, s->seq, s->data, s->cap, s->len, sink);
         seg_free(g, d, s);
     }
@@ -110,21 +120,42 @@ static void compare_overlaps(struct reasm_glob *g, const struct reasm_dir *d, ui
     }
 }
 
+/* Where a segment starting at seq goes: after every held one that starts at or
+ * before it. */
+static struct reasm_seg **insert_point(struct reasm_dir *d, uint32_t seq)
+{
+    if (d->tail != NULL && seq_diff(seq, d->tail->seq) > 0)
+        return &d->tail->next;
+    struct reasm_seg **pp = &d->held;
+    while (*pp != NULL && seq_diff((*pp)->seq, seq) <= 0)
+        pp = &(*pp)->next;
+    return pp;
+}
+
 static void hold(struct reasm_glob *g, struct reasm_dir *d, uint32_t seq, const uint8_t *p,
                  size_t cap, size_t len, const struct reasm_sink *sink)
 {
-    /* an exact duplicate of a held segment adds nothing */
+    /* [REASM-FAST] a segment that starts after every held one cannot repeat one,
+     * and one that starts past every held byte cannot overlap one: a hole followed
+     * by segments in order (and a flood of them) costs O(1) per segment, not a walk
+     * of up to max_segs_dir held segments */
     struct reasm_seg **pp = &d->held;
-    while (*pp != NULL && seq_diff((*pp)->seq, seq) <= 0) {
-        if ((*pp)->seq == seq && (*pp)->len >= len) {
-            g->st.retransmits++;
-            if (cap <= (*pp)->cap && memcmp((*pp)->data, p, cap) != 0)
-                g->st.overlaps_differ++;
-            return;
+    if (d->tail == NULL || seq_diff(seq, d->tail->seq) <= 0) {
+        /* an exact duplicate of a held segment adds nothing */
+        while (*pp != NULL && seq_diff((*pp)->seq, seq) <= 0) {
+            if ((*pp)->seq == seq && (*pp)->len >= len) {
+                g->st.retransmits++;
+                if (cap <= (*pp)->cap && memcmp((*pp)->data, p, cap) != 0)
+                    g->st.overlaps_differ++;
+                return;
+            }
+            pp = &(*pp)->next;
         }
-        pp = &(*pp)->next;
+    } else {
+        pp = &d->tail->next;
     }
-    compare_overlaps(g, d, seq, p, cap);
+    if (d->tail != NULL && seq_diff(seq, d->tail->held_end) < 0)
+        compare_overlaps(g, d, seq, p, cap);
     if (!fits(g, d, cap)) {
         /* [REASM-BOUND] the hole is not going to be waited for any longer.
          * Skip only up to the earliest byte in hand: when the new segment
@@ -151,9 +182,7 @@ static void hold(struct reasm_glob *g, struct reasm_dir *d, uint32_t seq, const 
             g->st.limit_drops++;
             return;
         }
-        pp = &d->held;
-        while (*pp != NULL && seq_diff((*pp)->seq, seq) <= 0)
-            pp = &(*pp)->next;
+        pp = insert_point(d, seq);
     }
     struct reasm_seg *s = mem_calloc(g->mem, 1, sizeof *s + cap);
     if (s == NULL) {
@@ -165,8 +194,15 @@ static void hold(struct reasm_glob *g, struct reasm_dir *d, uint32_t seq, const 
     s->len = len;
     if (cap > 0)
         memcpy(s->data, p, cap);
+    /* the tail's held_end stays an upper bound as segments leave from the front */
+    uint32_t end = seq + (uint32_t)len;
+    if (d->tail != NULL && seq_diff(d->tail->held_end, end) > 0)
+        end = d->tail->held_end;
     s->next = *pp;
     *pp = s;
+    if (s->next == NULL)
+        d->tail = s;
+    d->tail->held_end = end;
     d->held_bytes += cap;
     d->held_count++;
     g->held_total += cap;
@@ -217,9 +253,6 @@ void reasm_drain(struct reasm_glob *g, struct reasm_dir *d, const struct reasm_s
 
 void reasm_release(struct reasm_glob *g, struct reasm_dir *d)
 {
-    while (d->held != NULL) {
-        struct reasm_seg *s = d->held;
-        d->held = s->next;
-        seg_free(g, d, s);
-    }
+    while (d->held != NULL)
+        seg_free(g, d, unlink_head(d));
 }

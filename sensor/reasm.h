@@ -28,6 +28,7 @@ struct reasm_dir {
     bool started;               /* next_seq is known */
     bool fin;                   /* FIN seen */
     struct reasm_seg *held;     /* out-of-order segments, sorted by seq */
+    struct reasm_seg *tail;     /* the last of them (NULL when none) */
     size_t held_bytes;
     size_t held_count;
 };

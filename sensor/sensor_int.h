@@ -28,6 +28,7 @@ struct cs_sensor {
     struct cs_stats st;
     int64_t now_us;
     bool flushed;
+    bool evicting_for_memory;     /* flows end to free memory, not because the table is full */
     char err[256];
     struct cs_tls ev;             /* event being built (reused, no per-event malloc) */
     struct cs_cert_info scratch;  /* analysis when the cache cannot hold one */

@@ -273,6 +273,35 @@ static void test_evict_oldest_idle(void **state)
     fix_free(f);
 }
 
+/* [MEMCAP-EVICT] flow_evict_oldest(): the same victim as a full table (closed
+ * first, then the oldest open), never the flow being served, false when only
+ * that one is left */
+static void test_evict_for_memory(void **state)
+{
+    (void)state;
+    struct fix *f = fix_new(8);
+    struct flow *fl[3];
+    for (int i = 0; i < 3; i++) {
+        struct decoded d = v4(0x0a000002, (uint16_t)(2000 + i), 443);
+        fl[i] = flow_create(f->ft, &d, 10 + i);
+    }
+    flow_touch(f->ft, fl[2], 13, true); /* flow 3 closed */
+    assert_true(flow_evict_oldest(f->ft, fl[0]));
+    assert_int_equal(f->log.e[0].id, 3); /* closed first */
+    assert_true(flow_evict_oldest(f->ft, fl[0]));
+    assert_int_equal(f->log.e[1].id, 2); /* flow 1 is the oldest but kept */
+    assert_false(flow_evict_oldest(f->ft, fl[0]));
+    assert_int_equal(f->log.n, 2);
+    assert_int_equal(f->log.e[1].why, FLOW_END_EVICTED);
+    assert_int_equal(flow_evicted(f->ft), 2);
+    assert_int_equal(flow_active(f->ft), 1);
+    assert_true(flow_evict_oldest(f->ft, NULL)); /* without a flow to keep: flow 1 */
+    assert_int_equal(f->log.e[2].id, 1);
+    assert_false(flow_evict_oldest(f->ft, NULL));
+    assert_int_equal(flow_active(f->ft), 0);
+    fix_free(f);
+}
+
 static void test_expire(void **state)
 {
     (void)state;
@@ -432,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_many_flows_symmetric),
         cmocka_unit_test(test_ipv4_ipv6_no_collision),
         cmocka_unit_test(test_evict_oldest_idle),
+        cmocka_unit_test(test_evict_for_memory),
         cmocka_unit_test(test_expire),
         cmocka_unit_test(test_end_all_creation_order),
         cmocka_unit_test(test_end_all_without_memory),

@@ -120,6 +120,7 @@ static void assert_accounting(const struct fix *f)
     assert_true(f->d.held_count <= f->g.max_segs_dir);
     assert_int_equal(f->g.held_total, f->d.held_bytes);
     assert_int_equal(f->d.held_count == 0, f->d.held == NULL);
+    assert_int_equal(f->d.tail == NULL, f->d.held == NULL);
 }
 
 static void test_in_order_no_copy(void **state)
@@ -287,6 +288,57 @@ static void test_overlaps_differ(void **state)
     seg_bytes(&f, 120, alt3, 150);
     assert_int_equal(f.g.st.overlaps_differ, 1);
     reasm_release(&f.g, &f.d);
+    assert_int_equal(f.mem.used, 0);
+}
+
+/* [REASM-FAST] a segment that starts after the last held one skips the walks
+ * of the held list; it must still see an earlier long segment that reaches past
+ * the last one's start, and a duplicate of the last one */
+static void test_fast_path_edges(void **state)
+{
+    (void)state;
+    struct fix f;
+    fix_init(&f, 0);
+    seg(&f, 1000, 2000); /* held [1000,3000) */
+    seg(&f, 1500, 100);  /* starts later, inside it, agrees */
+    assert_int_equal(f.g.st.overlaps_differ, 0);
+    uint8_t alt[100], alt2[50];
+    memcpy(alt, f.data + 2000, 100);
+    alt[50] ^= 0xff;               /* stream offset 2050 */
+    seg_bytes(&f, 2000, alt, 100); /* after the last start, inside the first one */
+    assert_int_equal(f.g.st.overlaps_differ, 1);
+    memcpy(alt2, f.data + 2000, 50);
+    alt2[0] ^= 1;
+    seg_bytes(&f, 2000, alt2, 50); /* the last one's start again, shorter, other bytes */
+    assert_int_equal(f.g.st.retransmits, 1);
+    assert_int_equal(f.g.st.overlaps_differ, 2);
+    seg(&f, 3500, 100); /* past every held byte */
+    seg(&f, 3200, 100); /* before the last one */
+    assert_int_equal(f.d.held_count, 5);
+    assert_int_equal(f.g.st.overlaps_differ, 2);
+    assert_accounting(&f);
+    /* the holes fill: the first bytes held win everywhere */
+    seg(&f, 0, 1000);
+    assert_delivered(&f, 0, 3000);
+    assert_int_equal(f.d.held_count, 2);
+    assert_accounting(&f);
+    seg(&f, 3000, 200);
+    seg(&f, 3300, 200);
+    assert_delivered(&f, 0, 3600);
+    assert_null(f.d.held);
+    assert_null(f.d.tail);
+    /* an emptied list starts over */
+    seg(&f, 4000, 10);
+    seg(&f, 3700, 10);
+    seg(&f, 4020, 10);
+    assert_int_equal(f.d.held_count, 3);
+    assert_accounting(&f);
+    reasm_drain(&f.g, &f.d, &f.k);
+    assert_int_equal(f.s.n, 3630);
+    assert_memory_equal(f.s.out + 3600, f.data + 3700, 10);
+    assert_memory_equal(f.s.out + 3610, f.data + 4000, 10);
+    assert_memory_equal(f.s.out + 3620, f.data + 4020, 10);
+    assert_null(f.d.tail);
     assert_int_equal(f.mem.used, 0);
 }
 
@@ -620,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_permutations),
         cmocka_unit_test(test_retransmission),
         cmocka_unit_test(test_overlaps_differ),
+        cmocka_unit_test(test_fast_path_edges),
         cmocka_unit_test(test_wraparound),
         cmocka_unit_test(test_ack_skips_gap),
         cmocka_unit_test(test_bound_per_direction),

@@ -535,6 +535,48 @@ static void test_handshake_too_large(void **state)
     free(edge);
 }
 
+/* [TLS-HS-GROW] the buffer of a fragmented message grows with the bytes that
+ * arrive, not with the length its header announces: a peer that announces
+ * 2 MiB and stalls after one record must not cost 2 MiB (certgen hostile's
+ * huge-handshake and tls-header-every-port captures exhausted the 2 GiB
+ * memcap with a few thousand such flows) */
+static void test_hs_grows_with_data(void **state)
+{
+    (void)state;
+    const size_t big = 2u * 1024 * 1024; /* exactly hs_max */
+    uint8_t *body = pattern(big, 15);
+    struct sb h = {0}, s = {0};
+    sb_hs(&h, 11, body, big);
+    sb_records_of(&s, TLS_CT_HANDSHAKE, 0x0303, &h, 16384);
+    const struct ev exp[] = {HS(11, body, big)};
+    struct chk c;
+    chk_init(&c, exp, 1);
+    struct tls_rec_ops ops = make_ops(&c);
+    struct tls_rec_dir d;
+    tls_rec_init(&d, big);
+    /* the first record only: 16380 body bytes held in at most twice that */
+    size_t first = TLS_RECORD_HDR + 16384;
+    assert_int_equal(feed_copy(&d, &ops, s.p, first), PR_OK);
+    assert_int_equal(c.idx, 0);
+    assert_int_equal(c.live, 1);
+    assert_true(c.live_bytes <= 2 * 16384);
+    /* the rest, record by record: never more than twice what arrived */
+    for (size_t off = first; off < s.n; off += TLS_RECORD_HDR + 16384) {
+        size_t n = s.n - off < TLS_RECORD_HDR + 16384 ? s.n - off : TLS_RECORD_HDR + 16384;
+        assert_int_equal(feed_copy(&d, &ops, s.p + off, n), PR_OK);
+        assert_true(c.live_bytes <= (long long)(2 * (off + n)));
+    }
+    assert_false(c.bad);
+    assert_int_equal(c.idx, 1); /* delivered whole and intact */
+    assert_int_equal(c.live_bytes, (long long)big);
+    assert_true(c.grows <= 12); /* doubling: a handful of resizes */
+    tls_rec_release(&d, &ops);
+    assert_int_equal(c.live, 0);
+    sb_free(&h);
+    sb_free(&s);
+    free(body);
+}
+
 /* grow refusing (the caller's memcap): the message is skipped, later ones parse */
 static void test_grow_refused(void **state)
 {
@@ -880,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_stream_splits_protected_bodies),
         cmocka_unit_test(test_stream_splits_headers_only),
         cmocka_unit_test(test_handshake_too_large),
+        cmocka_unit_test(test_hs_grows_with_data),
         cmocka_unit_test(test_grow_refused),
         cmocka_unit_test(test_bad_headers),
         cmocka_unit_test(test_gap_resync),
