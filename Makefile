@@ -4,7 +4,8 @@
 #   make demo       install missing packages, build, analyse pcaps/*.pcap
 #   make test       install missing packages, build the test variant, run every test
 #   make asan       the whole suite under AddressSanitizer + UBSan
-#   make bench      speed and memory figures (not a test)
+#   make bench      speed and memory figures (not a test); BENCH_HOSTILE=1 adds bench-hostile
+#   make bench-hostile  bounded memory and CPU under hostile captures (made by certgen hostile)
 #   make fuzz       libFuzzer targets (clang); make fuzz-run T=name SECS=N
 #   make format / format-check
 #
@@ -70,7 +71,7 @@ GEN_SRC := $(sort $(wildcard tests/gen/*.c))
 EXAMPLE_SRC := tests/embed_example.c
 
 .PHONY: all lib cli demo test test-run asan bench fuzz fuzz-run deps clean format format-check goldens \
-        units gen example replays fuzz-build
+        units gen example replays fuzz-build bench-hostile
 .DEFAULT_GOAL := all
 
 all: cli lib
@@ -179,6 +180,11 @@ asan: deps
 bench: deps
 	@$(MAKE) --no-print-directory VARIANT=release cli
 	@tests/bench/run.sh build/release $(SHARED)
+	@if [ "$(BENCH_HOSTILE)" = 1 ]; then $(MAKE) --no-print-directory bench-hostile; fi
+
+bench-hostile: deps
+	@$(MAKE) --no-print-directory VARIANT=release cli gen
+	@tests/bench/hostile.sh build/release
 
 goldens:
 	@$(MAKE) --no-print-directory VARIANT=test cli

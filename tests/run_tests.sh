@@ -43,6 +43,7 @@ done
 if [ -d "$SHARED/pcaps" ]; then
     echo "== shared corpus ($SHARED/pcaps)"
     run "shared:certscore" bash tests/pcap/shared_corpus.sh "$B" "$TMP" "$SHARED"
+    run "shared:alerts" bash tests/pcap/shared_alerts.sh "$B" "$TMP" "$SHARED"
 else
     echo "== shared corpus: $SHARED/pcaps not present, skipped"
 fi

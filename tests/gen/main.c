@@ -3,11 +3,18 @@
  *   certgen --list                 scenario names and what each capture holds
  *   certgen OUTDIR                 every default scenario
  *   certgen OUTDIR SCENARIO...     only those (other lines of the truth files are kept)
+ *   certgen hostile [--small] OUTDIR [NAME...]   captures that attack the sensor's bounds
+ *                                  (hostile.h; never part of pcaps/)
+ *   certgen --mmdb OUT KIND NET=VALUE...   a MaxMind DB for the GeoIP tests (geodb.h)
  *
  * Writes OUTDIR/<scenario>.pcap (+ .keys for TLS 1.3; <scenario>.pcapng with the key
- * log inside for pcapng_dsb rows), OUTDIR/expected.jsonl and OUTDIR/MANIFEST.tsv.
+ * log inside for pcapng_dsb rows), OUTDIR/expected.jsonl, OUTDIR/MANIFEST.tsv and
+ * OUTDIR/certgen-roots.pem (the trusted roots of the test PKI, for --ca-file).
  * Output is deterministic for a given OpenSSL version. */
 #include "detrand.h"
+#include "geodb.h"
+#include "hostile.h"
+#include "pki.h"
 #include "run.h"
 #include "scenarios.h"
 #include "truth.h"
@@ -22,7 +29,9 @@
 static void usage(FILE *f)
 {
     fputs("usage: certgen OUTDIR [SCENARIO...]\n"
-          "       certgen --list\n",
+          "       certgen --list\n"
+          "       certgen --mmdb OUT.mmdb country|asn CIDR=VALUE...\n"
+          "       certgen hostile [--small] OUTDIR [NAME...]\n",
           f);
 }
 
@@ -31,6 +40,20 @@ static void list(void)
     for (size_t i = 0; i < scenario_count; i++)
         printf("%-22s %s%s\n", scenario_table[i].name, scenario_table[i].extra ? "(extra) " : "",
                scenario_table[i].notes);
+}
+
+/* OUTDIR/certgen-roots.pem, from the same PKI every scenario uses */
+static int write_roots(const char *outdir)
+{
+    struct pki pki;
+    char path[4096];
+    int rc = -1;
+    detrand_seed("pki");
+    if (pki_build(&pki) == 0 && gen_path(path, sizeof(path), outdir, "certgen-roots.pem") == 0 &&
+        pki_write_roots(&pki, path) == 0)
+        rc = 0;
+    pki_free(&pki);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -45,6 +68,10 @@ int main(int argc, char **argv)
         list();
         return 0;
     }
+    if (argc >= 2 && strcmp(argv[1], "hostile") == 0)
+        return hostile_main(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "--mmdb") == 0)
+        return geodb_main(argc, argv);
     if (argc < 2 || argv[1][0] == '-') {
         bool help = argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
         usage(help ? stdout : stderr);
@@ -99,6 +126,8 @@ int main(int argc, char **argv)
     if (truth_write(outdir, TRUTH_EXPECTED, NULL, files, exp_parts, want, scenario_count) != 0 ||
         truth_write(outdir, TRUTH_MANIFEST, TRUTH_MANIFEST_HEADER, files, man_parts, want,
                     scenario_count) != 0)
+        goto out;
+    if (write_roots(outdir) != 0)
         goto out;
     printf("certgen: %zu bytes of captures in %s\n", total, outdir);
     rc = 0;

@@ -7,12 +7,18 @@
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #define VALID_FROM "20250101000000Z"
 #define VALID_TO "20350101000000Z"
+/* The attack and hygiene leaves: one year around the capture time (2025-06-01), under
+ * the 398 days of CA/B BR 6.3.2, so only the property a sample is about stands out. */
+#define SHORT_FROM "20250501000000Z"
+#define SHORT_TO "20260430235959Z"
 
 /* clang-format off */
+#define WWW_DNS {"www.example.test", "example.test", "mail.example.test"}
 static const struct pki_spec pki_specs[PKI_COUNT] = {
     [PKI_ROOT_EC] = {
         .id = PKI_ROOT_EC, .name = "root-ec", .alg = PKI_ALG_EC_P256, .role = PKI_ROLE_CA,
@@ -57,6 +63,86 @@ static const struct pki_spec pki_specs[PKI_COUNT] = {
         .cn = "selfsigned.example.test", .dns = {"selfsigned.example.test"},
         .not_before = VALID_FROM, .not_after = VALID_TO, .serial_hex = "3c00000000000001",
     },
+    [PKI_SRV_EXCHANGE] = {
+        .id = PKI_SRV_EXCHANGE, .name = "srv-exchange", .alg = PKI_ALG_RSA_2048,
+        .role = PKI_ROLE_SERVER, .issuer = PKI_INT_RSA, .cn = "outlook.office365.com",
+        .dns = {"outlook.office365.com", "outlook.office.com", "*.outlook.com"},
+        .not_before = VALID_FROM, .not_after = VALID_TO, .serial_hex = "2b00000000000004",
+    },
+    /* A second CA with exactly the names of the EC one (an interceptor's own root). */
+    [PKI_EVIL_ROOT_EC] = {
+        .id = PKI_EVIL_ROOT_EC, .name = "evil-root-ec", .alg = PKI_ALG_EC_P256,
+        .role = PKI_ROLE_CA, .cn = "certgen Root CA EC",
+        .not_before = VALID_FROM, .not_after = VALID_TO, .serial_hex = "4d00000000000001",
+        .flags = PKI_F_UNTRUSTED,
+    },
+    [PKI_EVIL_INT_EC] = {
+        .id = PKI_EVIL_INT_EC, .name = "evil-int-ec", .alg = PKI_ALG_EC_P256,
+        .role = PKI_ROLE_CA, .issuer = PKI_EVIL_ROOT_EC, .cn = "certgen Intermediate CA EC",
+        .not_before = VALID_FROM, .not_after = VALID_TO, .serial_hex = "4d00000000000002",
+    },
+    [PKI_EVIL_SRV_EC] = {
+        .id = PKI_EVIL_SRV_EC, .name = "evil-srv-ec", .alg = PKI_ALG_EC_P256,
+        .role = PKI_ROLE_SERVER, .issuer = PKI_EVIL_INT_EC, .cn = "www.example.test",
+        .dns = WWW_DNS,
+        .not_before = SHORT_FROM, .not_after = SHORT_TO, .serial_hex = "4d00000000000003",
+    },
+    [PKI_FORGED_EC] = {
+        .id = PKI_FORGED_EC, .name = "forged-ec", .alg = PKI_ALG_EC_P256,
+        .role = PKI_ROLE_SERVER, .issuer = PKI_INT_EC, .signer = PKI_EVIL_INT_EC,
+        .cn = "www.example.test", .dns = WWW_DNS,
+        .not_before = SHORT_FROM, .not_after = SHORT_TO, .serial_hex = "4d00000000000004",
+    },
+    [PKI_SELF_WWW_EC] = {
+        .id = PKI_SELF_WWW_EC, .name = "self-www-ec", .alg = PKI_ALG_EC_P256,
+        .role = PKI_ROLE_SERVER, .cn = "www.example.test", .dns = {"www.example.test"},
+        .not_before = SHORT_FROM, .not_after = SHORT_TO, .serial_hex = "4d00000000000005",
+    },
+    [PKI_OTHER_EC] = {
+        .id = PKI_OTHER_EC, .name = "other-ec", .alg = PKI_ALG_EC_P256, .role = PKI_ROLE_SERVER,
+        .issuer = PKI_INT_EC, .cn = "other.test", .dns = {"other.test"},
+        .not_before = SHORT_FROM, .not_after = SHORT_TO, .serial_hex = "1a00000000000105",
+    },
+    [PKI_EXPIRED_EC] = {
+        .id = PKI_EXPIRED_EC, .name = "expired-ec", .alg = PKI_ALG_EC_P256,
+        .role = PKI_ROLE_SERVER, .issuer = PKI_INT_EC, .cn = "www.example.test", .dns = WWW_DNS,
+        .not_before = "20240101000000Z", .not_after = "20241231233000Z",
+        .serial_hex = "1a00000000000106",
+    },
+    [PKI_NOTYET_EC] = {
+        .id = PKI_NOTYET_EC, .name = "notyet-ec", .alg = PKI_ALG_EC_P256,
+        .role = PKI_ROLE_SERVER, .issuer = PKI_INT_EC, .cn = "www.example.test", .dns = WWW_DNS,
+        .not_before = "20250701000000Z", .not_after = "20260630235959Z",
+        .serial_hex = "1a00000000000107",
+    },
+    [PKI_SRV_RSA1024] = {
+        .id = PKI_SRV_RSA1024, .name = "srv-rsa1024", .alg = PKI_ALG_RSA_1024,
+        .role = PKI_ROLE_SERVER, .issuer = PKI_INT_RSA, .cn = "www.example.test", .dns = WWW_DNS,
+        .not_before = SHORT_FROM, .not_after = SHORT_TO, .serial_hex = "2b00000000000104",
+    },
+    [PKI_SRV_SHA1] = {
+        .id = PKI_SRV_SHA1, .name = "srv-sha1", .alg = PKI_ALG_RSA_2048, .role = PKI_ROLE_SERVER,
+        .issuer = PKI_INT_RSA, .key_from = PKI_SRV_RSA, .cn = "www.example.test", .dns = WWW_DNS,
+        .not_before = SHORT_FROM, .not_after = SHORT_TO, .serial_hex = "2b00000000000105",
+        .md = "sha1",
+    },
+    [PKI_SRV_MD5] = {
+        .id = PKI_SRV_MD5, .name = "srv-md5", .alg = PKI_ALG_RSA_2048, .role = PKI_ROLE_SERVER,
+        .issuer = PKI_INT_RSA, .key_from = PKI_SRV_RSA, .cn = "www.example.test", .dns = WWW_DNS,
+        .not_before = SHORT_FROM, .not_after = SHORT_TO, .serial_hex = "2b00000000000106",
+        .md = "md5",
+    },
+    [PKI_FORTI_INT_EC] = {
+        .id = PKI_FORTI_INT_EC, .name = "forti-int-ec", .alg = PKI_ALG_EC_P256,
+        .role = PKI_ROLE_CA, .issuer = PKI_EVIL_ROOT_EC, .cn = "FortiGate CA",
+        .not_before = VALID_FROM, .not_after = VALID_TO, .serial_hex = "4d00000000000006",
+    },
+    [PKI_FORTI_SRV_EC] = {
+        .id = PKI_FORTI_SRV_EC, .name = "forti-srv-ec", .alg = PKI_ALG_EC_P256,
+        .role = PKI_ROLE_SERVER, .issuer = PKI_FORTI_INT_EC, .cn = "www.example.test",
+        .dns = WWW_DNS,
+        .not_before = SHORT_FROM, .not_after = SHORT_TO, .serial_hex = "4d00000000000007",
+    },
 };
 /* clang-format on */
 
@@ -81,6 +167,45 @@ enum pki_id pki_root_of(enum pki_id id)
     return PKI_NONE;
 }
 
+bool pki_is_trusted_root(enum pki_id id)
+{
+    const struct pki_spec *s = pki_spec(id);
+    return s != NULL && s->role == PKI_ROLE_CA && s->issuer == PKI_NONE &&
+           !(s->flags & PKI_F_UNTRUSTED);
+}
+
+bool pki_needs_weak_security(enum pki_id id)
+{
+    const struct pki_spec *s = pki_spec(id);
+    return s != NULL && (s->alg == PKI_ALG_RSA_1024 || s->md != NULL);
+}
+
+int pki_write_roots(const struct pki *pki, const char *path)
+{
+    struct buf pem = {0};
+    int rc = -1;
+    for (int i = (int)PKI_NONE + 1; i < (int)PKI_COUNT; i++) {
+        if (!pki_is_trusted_root((enum pki_id)i))
+            continue;
+        BIO *b = BIO_new(BIO_s_mem());
+        char *p = NULL;
+        long n;
+        bool ok = b != NULL && PEM_write_bio_X509(b, pki->cert[i].x509) == 1 &&
+                  (n = BIO_get_mem_data(b, &p)) > 0 && buf_append(&pem, p, (size_t)n) == 0;
+        BIO_free(b);
+        if (!ok)
+            goto out;
+    }
+    if (pem.n == 0 || gen_write_file(path, pem.p, pem.n) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        gen_err("pki: cannot write the roots to %s", path);
+    buf_free(&pem);
+    return rc;
+}
+
 static EVP_PKEY *make_key(enum pki_alg alg)
 {
     switch (alg) {
@@ -88,6 +213,8 @@ static EVP_PKEY *make_key(enum pki_alg alg)
         return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     case PKI_ALG_RSA_2048:
         return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    case PKI_ALG_RSA_1024:
+        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
     }
     return NULL;
 }
@@ -143,8 +270,8 @@ static int add_extensions(X509 *x, X509 *issuer, const struct pki_spec *s)
         break;
     case PKI_ROLE_SERVER:
         /* RFC 5246 7.4.2: an RSA key used for key transport needs keyEncipherment. */
-        ku = s->alg == PKI_ALG_RSA_2048 ? "critical,digitalSignature,keyEncipherment"
-                                        : "critical,digitalSignature";
+        ku = s->alg != PKI_ALG_EC_P256 ? "critical,digitalSignature,keyEncipherment"
+                                       : "critical,digitalSignature";
         eku = "serverAuth";
         break;
     case PKI_ROLE_CLIENT:
@@ -210,7 +337,8 @@ static int build_one(struct pki *pki, const struct pki_spec *s)
     X509 *issuer = s->issuer == PKI_NONE ? NULL : pki->cert[s->issuer].x509;
     enum pki_id signer_id = s->signer != PKI_NONE ? s->signer : s->issuer;
     EVP_PKEY *signer = signer_id == PKI_NONE ? c->key : pki->cert[signer_id].key;
-    if ((s->issuer != PKI_NONE && issuer == NULL) || signer == NULL)
+    const EVP_MD *md = s->md != NULL ? EVP_get_digestbyname(s->md) : EVP_sha256();
+    if ((s->issuer != PKI_NONE && issuer == NULL) || signer == NULL || md == NULL)
         goto out;
 
     if ((x = X509_new()) == NULL || !X509_set_version(x, X509_VERSION_3) ||
@@ -220,7 +348,7 @@ static int build_one(struct pki *pki, const struct pki_spec *s)
         !ASN1_TIME_set_string_X509(X509_getm_notBefore(x), s->not_before) ||
         !ASN1_TIME_set_string_X509(X509_getm_notAfter(x), s->not_after) ||
         !X509_set_pubkey(x, c->key) || add_extensions(x, issuer ? issuer : x, s) != 0 ||
-        X509_sign(x, signer, EVP_sha256()) <= 0)
+        X509_sign(x, signer, md) <= 0)
         goto out;
 
     if (s->flags & PKI_F_BAD_SIGNATURE) {

@@ -67,6 +67,17 @@ int run_scenario(const struct scenario *s, const char *outdir, struct run_out *o
     cap.ts_us = (uint64_t)RUN_START_TIME * 1000000u;
     tcp_init(&conn, &cap, &np, s->mss ? s->mss : NET_MAX_PAYLOAD, s->name);
 
+    if (dialog_check(dlg) != 0)
+        goto out;
+    if (dlg->no_tls) {
+        /* Cleartext only: the truth is an empty certificate list. */
+        if (tcp_open(&conn) != 0 || dialog_play_clear(&conn, dlg->clear, dlg->closes_first) != 0 ||
+            tcp_close(&conn, dlg->closes_first) != 0)
+            goto out;
+        r.client_verify = r.server_verify = -1;
+        snprintf(r.version, sizeof(r.version), "no TLS");
+        snprintf(r.cipher, sizeof(r.cipher), "(%s in the clear)", dlg->name);
+    }
     struct tls_params tp = {
         .version = s->tls_version,
         .cipher = s->cipher,
@@ -78,8 +89,9 @@ int run_scenario(const struct scenario *s, const char *outdir, struct run_out *o
         .verify_time = RUN_START_TIME,
         .hrr = s->hrr,
         .renegotiate = s->renegotiate,
+        .reject_client_cert = s->reject_client_cert,
     };
-    if (tls_run(&conn, &pki, &tp, &r) != 0)
+    if (!dlg->no_tls && tls_run(&conn, &pki, &tp, &r) != 0)
         goto out;
     /* The secrets go in before the packets (the writer puts them there at close). */
     if (s->pcapng_dsb &&
@@ -96,7 +108,7 @@ int run_scenario(const struct scenario *s, const char *outdir, struct run_out *o
         goto out;
     out->bytes = (size_t)st.st_size;
 
-    if ((s->keylog || s->tls_version == TLS1_3_VERSION) && !s->pcapng_dsb) {
+    if ((s->keylog || s->tls_version == TLS1_3_VERSION) && !s->pcapng_dsb && !dlg->no_tls) {
         char kpath[4200];
         int n = snprintf(kpath, sizeof(kpath), "%s.keys", path);
         if (n < 0 || (size_t)n >= sizeof(kpath) || gen_write_file(kpath, r.keylog.p, r.keylog.n))
@@ -105,16 +117,20 @@ int run_scenario(const struct scenario *s, const char *outdir, struct run_out *o
     }
 
     size_t msg_index = 0;
-    const char *versions = s->tls_version == TLS1_3_VERSION ? "TLS 1.3" : "TLS 1.2";
+    const char *versions = dlg->no_tls                        ? "-"
+                           : s->tls_version == TLS1_3_VERSION ? "TLS 1.3"
+                                                              : "TLS 1.2";
     if (truth_expected(&out->expected, out->file, 0, &msg_index, &conn, &pki, &r) != 0 ||
         truth_manifest(&out->manifest, out->file, sha, s->category, versions, r.n_msgs, s->notes) !=
             0)
         goto out;
 
     const char *keys_note = out->keys ? ", + .keys" : s->pcapng_dsb ? ", key log in a DSB" : "";
-    printf("%s: %zu frames, %zu bytes, %s %s%s%s, %zu Certificate message(s)%s\n", out->file,
+    printf("%s: %zu frames, %zu bytes, %s %s%s%s%s, %zu Certificate message(s)%s\n", out->file,
            out->frames, out->bytes, r.version, r.cipher, r.hello_retry ? ", HelloRetryRequest" : "",
-           r.renegotiated ? ", renegotiated" : "", r.n_msgs, keys_note);
+           r.renegotiated ? ", renegotiated" : "",
+           r.rejected ? ", client certificate rejected (fatal certificate_revoked alert)" : "",
+           r.n_msgs, keys_note);
     describe_verify("client", r.client_verify);
     describe_verify("server", r.server_verify);
     rc = 0;

@@ -30,6 +30,9 @@ struct scenario {
     bool pcapng_dsb;  /* write <name>.pcapng with the key log in a Decryption Secrets
                        * Block before the packets, and no .keys file */
     bool extra;       /* only made when named on the command line */
+    /* TLS 1.2 mutual TLS: the server rejects the client chain with a fatal
+     * certificate_revoked alert; the handshake never completes */
+    bool reject_client_cert;
 };
 
 extern const struct scenario scenario_table[];

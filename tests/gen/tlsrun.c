@@ -35,6 +35,10 @@ struct run {
     struct tls_result *r;
     struct side side[2];  /* [TCP_C2S] client, [TCP_S2C] server */
     uint64_t tls_base[2]; /* stream offset where TLS starts, per direction */
+    /* reject_client_cert: the verify callback ran and saw exactly the configured client
+     * chain (OpenSSL keeps no peer chain on the server after a failed verification) */
+    bool reject_called, reject_saw_chain;
+    bool failed[2]; /* [dir]: that side's handshake has ended in the expected failure */
 };
 
 static size_t chain_len(const enum pki_id *chain)
@@ -64,6 +68,12 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf, 
     }
     if (content_type == SSL3_RT_CHANGE_CIPHER_SPEC) {
         s->sent_ccs = true;
+        return;
+    }
+    /* RFC 5246 7.2: struct { AlertLevel level; AlertDescription description; } */
+    if (content_type == SSL3_RT_ALERT && len == 2 && s->run->r->alert_level[s->dir] == 0) {
+        s->run->r->alert_level[s->dir] = b[0];
+        s->run->r->alert_desc[s->dir] = b[1];
         return;
     }
     if (content_type != SSL3_RT_HANDSHAKE || len < 4)
@@ -113,6 +123,32 @@ static int accept_any(int ok, X509_STORE_CTX *ctx)
     return 1;
 }
 
+static bool same_cert(X509 *a, X509 *b);
+
+/* reject_client_cert: the server fails verification of the client chain as revoked.
+ * OpenSSL maps X509_V_ERR_CERT_REVOKED to a certificate_revoked alert. */
+static int reject_revoked(int ok, X509_STORE_CTX *ctx)
+{
+    (void)ok;
+    SSL *ssl = X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+    struct run *run = ssl ? SSL_get_app_data(ssl) : NULL;
+    if (run != NULL && !run->reject_called) {
+        /* ssl_verify_cert_chain() passes the received chain, leaf first, as untrusted */
+        STACK_OF(X509) *got = X509_STORE_CTX_get0_untrusted(ctx);
+        const enum pki_id *chain = run->p->client_chain;
+        bool same = got != NULL && X509_STORE_CTX_get0_cert(ctx) != NULL &&
+                    same_cert(X509_STORE_CTX_get0_cert(ctx), run->pki->cert[chain[0]].x509);
+        int n = got ? sk_X509_num(got) : 0;
+        for (int i = 0; same && i < n; i++)
+            same = i < TLS_MAX_CHAIN && chain[i] != PKI_NONE &&
+                   same_cert(sk_X509_value(got, i), run->pki->cert[chain[i]].x509);
+        run->reject_called = true;
+        run->reject_saw_chain = same && n > 0 && (n == TLS_MAX_CHAIN || chain[n] == PKI_NONE);
+    }
+    X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_REVOKED);
+    return 0;
+}
+
 /* ---- set-up --------------------------------------------------------------- */
 
 static int use_chain(SSL_CTX *ctx, const struct pki *pki, const enum pki_id *chain)
@@ -121,6 +157,10 @@ static int use_chain(SSL_CTX *ctx, const struct pki *pki, const enum pki_id *cha
     if (n == 0)
         return -1;
     const struct pki_cert *leaf = &pki->cert[chain[0]];
+    /* RSA-1024 and SHA-1 samples: OpenSSL's default level refuses to send them */
+    for (size_t i = 0; i < n; i++)
+        if (pki_needs_weak_security(chain[i]))
+            SSL_CTX_set_security_level(ctx, 0);
     if (!SSL_CTX_use_certificate(ctx, leaf->x509) || !SSL_CTX_use_PrivateKey(ctx, leaf->key) ||
         !SSL_CTX_check_private_key(ctx))
         return -1;
@@ -134,9 +174,7 @@ static int add_roots(SSL_CTX *ctx, const struct pki *pki)
 {
     X509_STORE *st = SSL_CTX_get_cert_store(ctx);
     for (int i = (int)PKI_NONE + 1; i < (int)PKI_COUNT; i++) {
-        const struct pki_spec *s = pki_spec((enum pki_id)i);
-        if (s->role == PKI_ROLE_CA && s->issuer == PKI_NONE &&
-            !X509_STORE_add_cert(st, pki->cert[i].x509))
+        if (pki_is_trusted_root((enum pki_id)i) && !X509_STORE_add_cert(st, pki->cert[i].x509))
             return -1;
     }
     return 0;
@@ -186,7 +224,8 @@ static SSL_CTX *make_ctx(const struct run *run, bool server)
         if (use_chain(ctx, run->pki, p->server_chain) != 0)
             goto fail;
         if (mutual) {
-            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                               p->reject_client_cert ? reject_revoked : accept_any);
             /* RFC 5246 7.4.4 certificate_authorities: name the client chain's root. */
             enum pki_id root = pki_root_of(p->client_chain[0]);
             if (root != PKI_NONE && !SSL_CTX_add_client_CA(ctx, run->pki->cert[root].x509))
@@ -286,11 +325,19 @@ static int handshake(struct run *run)
         for (int d = TCP_C2S; d <= TCP_S2C; d++) {
             struct side *s = &run->side[d];
             size_t before = run->r->n_msgs;
-            if (!SSL_is_init_finished(s->ssl)) {
+            if (!SSL_is_init_finished(s->ssl) && !run->failed[d]) {
                 int ret = SSL_do_handshake(s->ssl);
                 if (!ssl_ok(s->ssl, ret)) {
-                    gen_err("tls: %s handshake failed", d == TCP_C2S ? "client" : "server");
-                    return -1;
+                    /* reject_client_cert: the server aborts on the client's chain, then
+                     * the client on the server's alert */
+                    bool expected = run->p->reject_client_cert &&
+                                    (d == TCP_S2C ? run->reject_called : run->failed[TCP_S2C]);
+                    if (!expected) {
+                        gen_err("tls: %s handshake failed", d == TCP_C2S ? "client" : "server");
+                        return -1;
+                    }
+                    ERR_clear_error();
+                    run->failed[d] = true;
                 }
             }
             if (s->failed)
@@ -310,7 +357,11 @@ static int handshake(struct run *run)
         }
         if (!moved && SSL_is_init_finished(run->side[0].ssl) &&
             SSL_is_init_finished(run->side[1].ssl))
+            return run->p->reject_client_cert ? -1 : 0;
+        if (!moved && run->failed[TCP_C2S] && run->failed[TCP_S2C]) {
+            run->r->rejected = true;
             return 0;
+        }
     }
     gen_err("tls: handshake did not finish in %d rounds", MAX_ROUNDS);
     return -1;
@@ -335,21 +386,6 @@ static int drain_app(struct side *s, struct buf *got)
     }
 }
 
-static int clear_dialog(struct run *run, const struct dialog_line *lines)
-{
-    for (size_t i = 0; lines != NULL && lines[i].text != NULL; i++) {
-        enum tcp_dir d = lines[i].from;
-        if (tcp_send(run->conn, d, (const uint8_t *)lines[i].text, strlen(lines[i].text), 0))
-            return -1;
-        /* The receiver acknowledges at once unless it is the next to speak. The first
-         * speaker after the cleartext part is the client (ClientHello). */
-        enum tcp_dir next = lines[i + 1].text != NULL ? lines[i + 1].from : TCP_C2S;
-        if (next == d && tcp_ack_if_owed(run->conn, (enum tcp_dir)(d ^ 1)) != 0)
-            return -1;
-    }
-    return 0;
-}
-
 static size_t dialog_len(const struct dialog_line *lines)
 {
     size_t n = 0;
@@ -366,7 +402,7 @@ static int inner_dialog(struct run *run, const struct dialog_line *lines, size_t
     for (size_t i = from; i < to; i++) {
         struct side *s = &run->side[lines[i].from];
         struct side *peer = &run->side[lines[i].from ^ 1];
-        size_t len = strlen(lines[i].text);
+        size_t len = lines[i].len;
         if (len > INT_MAX || SSL_write(s->ssl, lines[i].text, (int)len) != (int)len) {
             gen_err("tls: SSL_write failed");
             goto out;
@@ -574,11 +610,21 @@ static int check_results(struct run *run)
         gen_err("tls: %zu Certificate messages sent, expected %zu", r->n_msgs, want);
         return -1;
     }
+    if (run->p->reject_client_cert &&
+        (!r->rejected || !run->reject_saw_chain || r->alert_level[TCP_S2C] != SSL3_AL_FATAL ||
+         r->alert_desc[TCP_S2C] != SSL_AD_CERTIFICATE_REVOKED || r->alert_level[TCP_C2S] != 0)) {
+        gen_err("tls: expected the server, and only the server, to reject the client chain "
+                "with a fatal certificate_revoked alert");
+        return -1;
+    }
     for (size_t i = 0; i < r->n_msgs; i++) {
         struct tls_cert_msg *m = &r->msgs[i];
+        /* a rejected client chain was checked by the verify callback instead */
+        bool peer_view_known = !(run->p->reject_client_cert && m->dir == TCP_C2S);
         if (check_message(run, m) != 0 ||
-            check_peer_view(run, m->dir,
-                            m->dir == TCP_S2C ? run->p->server_chain : run->p->client_chain) != 0) {
+            (peer_view_known && check_peer_view(run, m->dir,
+                                                m->dir == TCP_S2C ? run->p->server_chain
+                                                                  : run->p->client_chain) != 0)) {
             gen_err("tls: %s Certificate message does not carry the configured chain",
                     m->dir == TCP_S2C ? "server" : "client");
             return -1;
@@ -619,7 +665,7 @@ int tls_run(struct tcp_conn *conn, const struct pki *pki, const struct tls_param
         gen_err("tls: cannot create the SSL objects");
         goto out;
     }
-    if (tcp_open(conn) != 0 || clear_dialog(&run, p->dialog->clear) != 0)
+    if (tcp_open(conn) != 0 || dialog_play_clear(conn, p->dialog->clear, TCP_C2S) != 0)
         goto out;
     run.tls_base[TCP_C2S] = conn->sent[TCP_C2S];
     run.tls_base[TCP_S2C] = conn->sent[TCP_S2C];
@@ -632,11 +678,23 @@ int tls_run(struct tcp_conn *conn, const struct pki *pki, const struct tls_param
         }
         first = 2;
     }
-    if (handshake(&run) != 0 || inner_dialog(&run, p->dialog->inner, 0, first) != 0 ||
-        (p->renegotiate && renegotiate(&run) != 0) ||
-        inner_dialog(&run, p->dialog->inner, first, lines) != 0 || check_results(&run) != 0 ||
-        shutdown_both(&run) != 0)
+    if (p->reject_client_cert &&
+        (p->version != TLS1_2_VERSION || chain_len(p->client_chain) == 0 || p->renegotiate)) {
+        gen_err("tls: rejecting a client certificate needs TLS 1.2 and a client chain");
         goto out;
+    }
+    if (handshake(&run) != 0)
+        goto out;
+    if (r->rejected) {
+        /* the server aborted: it closes the TCP connection, no close_notify */
+        if (check_results(&run) != 0 || tcp_close(conn, TCP_S2C) != 0)
+            goto out;
+    } else if (inner_dialog(&run, p->dialog->inner, 0, first) != 0 ||
+               (p->renegotiate && renegotiate(&run) != 0) ||
+               inner_dialog(&run, p->dialog->inner, first, lines) != 0 ||
+               check_results(&run) != 0 || shutdown_both(&run) != 0) {
+        goto out;
+    }
     if (run.side[0].failed || run.side[1].failed) {
         gen_err("tls: a callback could not record its data");
         goto out;

@@ -31,6 +31,11 @@ struct tls_params {
     /* TLS 1.2: after the dialog's first exchange the client renegotiates (a full
      * handshake, encrypted under the first session's keys). */
     bool renegotiate;
+    /* Mutual TLS 1.2 where the server rejects the client's certificate: its verify
+     * callback fails with X509_V_ERR_CERT_REVOKED, so OpenSSL sends a fatal
+     * certificate_revoked alert (RFC 5246 7.2.2) and both sides abort; no application
+     * data, no close_notify, the server closes the TCP connection first. */
+    bool reject_client_cert;
 };
 
 struct tls_cert_msg {
@@ -57,6 +62,10 @@ struct tls_result {
     size_t server_hellos; /* ServerHello messages the server sent (an HRR is one) */
     bool hello_retry;     /* TLS 1.3: the server sent a HelloRetryRequest */
     bool renegotiated;    /* TLS 1.2: a second handshake completed inside the first */
+    /* First alert each side wrote, indexed by enum tcp_dir of the sender; level 0: none */
+    uint8_t alert_level[2];
+    uint8_t alert_desc[2];
+    bool rejected; /* reject_client_cert: the handshake ended in the server's fatal alert */
 };
 
 /* Runs the TCP open, the dialog's cleartext part, the handshake, the dialog's
