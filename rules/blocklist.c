@@ -1,6 +1,7 @@
 /* Indicator blocklists; see blocklist.h for the contract and
  * rules/README-rules.md for the accepted formats. */
 #include "blocklist.h"
+#include "loadmsg.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -82,37 +83,16 @@ __attribute__((format(printf, 3, 4))) static enum pr_status
 fail(const struct ld *ld, enum pr_status st, const char *fmt, ...)
 {
     va_list ap;
-    int n;
-
-    if (ld->err == NULL || ld->errlen == 0)
-        return st;
-    if (ld->line > 0)
-        n = snprintf(ld->err, ld->errlen, "%s:%zu: ", ld->name, ld->line);
-    else
-        n = snprintf(ld->err, ld->errlen, "%s: ", ld->name);
-    if (n < 0)
-        n = 0;
-    if ((size_t)n < ld->errlen) {
-        va_start(ap, fmt);
-        vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    loadmsg_v(ld->err, ld->errlen, ld->name, ld->line, fmt, ap);
+    va_end(ap);
     return st;
 }
 
 /* List text for a message: printable ASCII, at most 72 bytes. */
 static const char *shown(const char *s, size_t n, char *out, size_t cap)
 {
-    size_t i, k = 0, lim = n > 72 ? 72 : n;
-
-    for (i = 0; i < lim && k + 4 < cap; i++)
-        out[k++] = (s[i] >= 0x20 && s[i] <= 0x7e) ? s[i] : '?';
-    if (n > lim && k + 4 < cap) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = '\0';
-    return out;
+    return loadmsg_shown(s, n, 72, out, cap);
 }
 
 static bool is_ws(char c)

@@ -1,5 +1,6 @@
 /* Geographic binding rules: see geobind.h for the file format. */
 #include "geobind.h"
+#include "loadmsg.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -43,14 +44,9 @@ static void perr(char *err, size_t errlen, const char *name, size_t line, const 
 
 static void perr(char *err, size_t errlen, const char *name, size_t line, const char *fmt, ...)
 {
-    if (err == NULL || errlen == 0)
-        return;
-    int n = snprintf(err, errlen, "%s:%zu: ", name, line);
-    if (n < 0 || (size_t)n >= errlen)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    loadmsg_v(err, errlen, name, line, fmt, ap);
     va_end(ap);
 }
 

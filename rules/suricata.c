@@ -3,6 +3,7 @@
  * Suricata user guide (rules/intro, tls-keywords, ja-keywords,
  * payload-keywords, multi-buffer-matching); no Suricata code. */
 #include "suricata.h"
+#include "loadmsg.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -285,38 +286,19 @@ struct perr {
 __attribute__((format(printf, 3, 4))) static enum pr_status
 fail(const struct perr *e, enum pr_status st, const char *fmt, ...)
 {
-    va_list ap;
-    int n;
-
-    if (e == NULL || e->buf == NULL || e->cap == 0)
+    if (e == NULL)
         return st;
-    if (e->line > 0)
-        n = snprintf(e->buf, e->cap, "%s:%zu: ", e->name, e->line);
-    else
-        n = snprintf(e->buf, e->cap, "%s: ", e->name);
-    if (n < 0)
-        n = 0;
-    if ((size_t)n < e->cap) {
-        va_start(ap, fmt);
-        vsnprintf(e->buf + n, e->cap - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    loadmsg_v(e->buf, e->cap, e->name, e->line, fmt, ap);
+    va_end(ap);
     return st;
 }
 
 /* Rule text for a message: printable ASCII only, at most 40 bytes. */
 static const char *shown(const char *s, size_t n, char *out, size_t cap)
 {
-    size_t i, k = 0, lim = n > 40 ? 40 : n;
-
-    for (i = 0; i < lim && k + 4 < cap; i++)
-        out[k++] = (s[i] >= 0x20 && s[i] <= 0x7e) ? s[i] : '?';
-    if (n > lim && k + 4 < cap) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = '\0';
-    return out;
+    return loadmsg_shown(s, n, 40, out, cap);
 }
 
 static bool is_ws(char c)
