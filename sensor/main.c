@@ -145,6 +145,17 @@ struct rule_inputs {
 
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
+/* "--name" of an option value, for messages (works for "--opt=value" too) */
+static const char *opt_name(const struct option *opts, int val, char *buf, size_t cap)
+{
+    for (; opts->name != NULL; opts++)
+        if (opts->val == val) {
+            snprintf(buf, cap, "--%s", opts->name);
+            return buf;
+        }
+    return "option";
+}
+
 static bool list_add(struct list *l, const char *opt, const char *v)
 {
     if (l->n == MAX_LISTS) {
@@ -552,37 +563,31 @@ int main(int argc, char **argv)
             cfg.ndpi = false;
             break;
         case OPT_BLOCKLIST:
-            if (!list_add(&rin.blocklists, "--blocklist", optarg))
-                return 2;
-            break;
         case OPT_RULES:
-            if (!list_add(&rin.rules, "--rules", optarg))
-                return 2;
-            break;
         case OPT_CHECK_RULES:
-            if (!list_add(&check_only, "--check-rules", optarg))
-                return 2;
-            break;
         case OPT_CA_FILE:
-            if (!list_add(&rin.cas, "--ca-file", optarg))
-                return 2;
-            break;
         case OPT_CA_PATH:
-            if (!list_add(&rin.capaths, "--ca-path", optarg))
-                return 2;
-            break;
         case OPT_INTERMEDIATES:
-            if (!list_add(&rin.intermediates, "--intermediates", optarg))
-                return 2;
-            break;
         case OPT_PINS:
-            if (!list_add(&rin.pins, "--pins", optarg))
-                return 2;
-            break;
         case OPT_INTERCEPT:
-            if (!list_add(&rin.intercept, "--intercept-list", optarg))
+        case OPT_DISABLE:
+        case OPT_VAR: {
+            /* repeatable options: each collects its values in a list */
+            struct list *l = c == OPT_BLOCKLIST       ? &rin.blocklists
+                             : c == OPT_RULES         ? &rin.rules
+                             : c == OPT_CHECK_RULES   ? &check_only
+                             : c == OPT_CA_FILE       ? &rin.cas
+                             : c == OPT_CA_PATH       ? &rin.capaths
+                             : c == OPT_INTERMEDIATES ? &rin.intermediates
+                             : c == OPT_PINS          ? &rin.pins
+                             : c == OPT_INTERCEPT     ? &rin.intercept
+                             : c == OPT_DISABLE       ? &rin.disable
+                                                      : &rin.vars;
+            char nm[40];
+            if (!list_add(l, opt_name(longopts, c, nm, sizeof nm), optarg))
                 return 2;
             break;
+        }
         case OPT_GEOIP:
         case OPT_ASN:
         case OPT_GEOBIND:
@@ -592,8 +597,9 @@ int main(int argc, char **argv)
                                 : c == OPT_GEOBIND ? &rin.geobind
                                                    : &state;
             if (*slot != NULL) {
+                char nm[40];
                 fprintf(stderr, "certsensor: %s given twice ('%s', '%s'); one is allowed\n",
-                        argv[optind - 2], *slot, optarg);
+                        opt_name(longopts, c, nm, sizeof nm), *slot, optarg);
                 return 2;
             }
             *slot = optarg;
@@ -604,14 +610,6 @@ int main(int argc, char **argv)
                 return 2;
             rin.max_validity_days = (int64_t)v;
             rin.max_validity_set = true;
-            break;
-        case OPT_DISABLE:
-            if (!list_add(&rin.disable, "--disable-check", optarg))
-                return 2;
-            break;
-        case OPT_VAR:
-            if (!list_add(&rin.vars, "--var", optarg))
-                return 2;
             break;
         case OPT_USER:
             user = optarg;
